@@ -1,0 +1,105 @@
+import { LoopsQueueFullError } from '../errors/loops-queue-full.error';
+import { LoopsShutdownError } from '../errors/loops-shutdown.error';
+
+interface Entry<T> {
+  seq: number;
+  item: T;
+}
+
+interface FlushWaiter {
+  upTo: number;
+  resolve: () => void;
+}
+
+/**
+ * A bounded FIFO worked off by at most `concurrency` workers. `pending` counts items waiting and in
+ * flight; `push` throws once it reaches `maxPending` instead of growing without bound.
+ */
+export class DeliveryQueue<T> {
+  private readonly waiting: Entry<T>[] = [];
+  private head = 0;
+  private readonly inFlight = new Map<number, T>();
+  private nextSeq = 1;
+  private flushWaiters: FlushWaiter[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxPending: number,
+    private readonly worker: (item: T) => Promise<void>,
+  ) {}
+
+  get pending(): number {
+    return this.waiting.length - this.head + this.inFlight.size;
+  }
+
+  push(item: T): void {
+    if (this.closed) throw new LoopsShutdownError('The app is shutting down; the Loops queue accepts no more events');
+    if (this.pending >= this.maxPending) throw new LoopsQueueFullError(this.maxPending);
+    this.waiting.push({ seq: this.nextSeq++, item });
+    this.pump();
+  }
+
+  /** Resolves once every item pushed before the call has been worked off. */
+  settled(): Promise<void> {
+    const upTo = this.nextSeq - 1;
+    if (this.oldestUnsettled() > upTo) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push({ upTo, resolve }));
+  }
+
+  /** Refuses further pushes; the items already in stay and keep being worked off. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Removes and returns the items not started yet, and lists those in flight. */
+  takeRemaining(): { waiting: T[]; inFlight: T[] } {
+    const waiting = this.waiting.slice(this.head).map((entry) => entry.item);
+    this.waiting.length = 0;
+    this.head = 0;
+    return { waiting, inFlight: [...this.inFlight.values()] };
+  }
+
+  private pump(): void {
+    while (this.inFlight.size < this.concurrency && this.head < this.waiting.length) {
+      const entry = this.waiting[this.head++];
+      this.compact();
+      this.inFlight.set(entry.seq, entry.item);
+      void this.run(entry);
+    }
+  }
+
+  private async run(entry: Entry<T>): Promise<void> {
+    try {
+      await this.worker(entry.item);
+    } finally {
+      this.inFlight.delete(entry.seq);
+      this.pump();
+      this.notifyFlushWaiters();
+    }
+  }
+
+  /** Drops consumed entries from the front now and then, so a long-lived queue doesn't keep them. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private oldestUnsettled(): number {
+    let oldest = this.head < this.waiting.length ? this.waiting[this.head].seq : Infinity;
+    for (const seq of this.inFlight.keys()) oldest = Math.min(oldest, seq);
+    return oldest;
+  }
+
+  private notifyFlushWaiters(): void {
+    if (this.flushWaiters.length === 0) return;
+    const oldest = this.oldestUnsettled();
+    this.flushWaiters = this.flushWaiters.filter((waiter) => {
+      if (waiter.upTo >= oldest) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+}

@@ -1,0 +1,140 @@
+import { isEmail } from 'class-validator';
+import type { LoopsValidationIssue } from '../errors/loops-validation.error';
+
+/** Loops' limit on every key and value of the body, counted as JSON text with the quotes. */
+export const MAX_JSON_LENGTH = 500;
+/** This package's own guard: a map this large is almost always an object spread by mistake. */
+export const MAX_PROPERTIES = 1_000;
+
+export const RESERVED_CONTACT_PROPERTIES: readonly string[] = ['id', 'listId', 'softDeleteAt', 'teamId', 'updatedAt'];
+export const FIXED_BODY_KEYS: readonly string[] = ['email', 'userId', 'eventName', 'eventProperties', 'mailingLists'];
+const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export type LoopsEventField = 'eventName' | 'email' | 'userId' | PropertyMapField;
+export type PropertyMapField = 'eventProperties' | 'contactProperties' | 'mailingLists';
+
+interface EventShape {
+  email?: unknown;
+  userId?: unknown;
+}
+
+/** The rules of one field of the event, as issues; an empty list means the field is valid. */
+export function findFieldIssues(field: LoopsEventField, value: unknown, event: EventShape): LoopsValidationIssue[] {
+  switch (field) {
+    case 'eventName':
+      return findEventNameIssues(value);
+    case 'email':
+      return findEmailIssues(value, event.userId);
+    case 'userId':
+      return value === undefined ? [] : findNonEmptyStringIssues('userId', value);
+    default:
+      return findPropertyMapIssues(field, value);
+  }
+}
+
+function findEventNameIssues(value: unknown): LoopsValidationIssue[] {
+  if (value === undefined) return [issue('eventName', 'required', 'eventName is required')];
+  const issues = findNonEmptyStringIssues('eventName', value);
+  if (issues.length === 0 && (value as string).includes(':')) {
+    issues.push(issue('eventName', 'noColon', 'eventName must not contain a colon (":")'));
+  }
+  return issues;
+}
+
+function findEmailIssues(value: unknown, userId: unknown): LoopsValidationIssue[] {
+  if (value === undefined) {
+    return userId === undefined ? [issue('email', 'required', 'email or userId is required')] : [];
+  }
+  if (typeof value !== 'string' || !isEmail(value)) {
+    return [issue('email', 'isEmail', `email must be a valid email address (got ${describeValue(value)})`)];
+  }
+  return findLengthIssues('email', value);
+}
+
+function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidationIssue[] {
+  if (typeof value !== 'string' || value === '') {
+    return [issue(path, 'isNonEmptyString', `${path} must be a non-empty string (got ${describeValue(value)})`)];
+  }
+  return findLengthIssues(path, value);
+}
+
+function findPropertyMapIssues(field: PropertyMapField, value: unknown): LoopsValidationIssue[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) {
+    return [issue(field, 'isObject', `${field} must be an object (got ${describeValue(value)})`)];
+  }
+  const keys = Object.keys(value);
+  if (keys.length > MAX_PROPERTIES) {
+    return [issue(field, 'maxProperties', `${field} must have at most ${MAX_PROPERTIES} keys (got ${keys.length})`)];
+  }
+  const issues: LoopsValidationIssue[] = [];
+  for (const key of keys) {
+    const path = `${field}.${key}`;
+    const keyIssue = findKeyIssue(field, key, path);
+    if (keyIssue) {
+      issues.push(keyIssue);
+      continue;
+    }
+    issues.push(...findMapValueIssues(field, (value as Record<string, unknown>)[key], path));
+  }
+  return issues;
+}
+
+function findKeyIssue(field: PropertyMapField, key: string, path: string): LoopsValidationIssue | undefined {
+  if (key === '') return issue(field, 'nonEmptyKey', `${field} must not have an empty key`);
+  if (PROTOTYPE_KEYS.includes(key)) return issue(path, 'forbiddenKey', `${path} is not allowed as a key`);
+  if (JSON.stringify(key).length > MAX_JSON_LENGTH) {
+    return issue(
+      `${field}.${key.slice(0, 40)}…`,
+      'maxLength',
+      `${field} has a key longer than ${MAX_JSON_LENGTH} characters (as JSON)`,
+    );
+  }
+  if (field !== 'contactProperties') return undefined;
+  if (RESERVED_CONTACT_PROPERTIES.includes(key)) {
+    return issue(path, 'reservedName', `${path} is a reserved Loops contact property name`);
+  }
+  if (FIXED_BODY_KEYS.includes(key)) {
+    return issue(path, 'fixedKey', `${path} clashes with the "${key}" field of the event body`);
+  }
+  return undefined;
+}
+
+function findMapValueIssues(field: PropertyMapField, value: unknown, path: string): LoopsValidationIssue[] {
+  if (field === 'mailingLists') {
+    return typeof value === 'boolean'
+      ? []
+      : [issue(path, 'isBoolean', `${path} must be a boolean (got ${describeValue(value)})`)];
+  }
+  if (value === null && field === 'contactProperties') return [];
+  if (typeof value === 'string') return findLengthIssues(path, value);
+  if (typeof value === 'boolean') return [];
+  if (typeof value === 'number' && Number.isFinite(value)) return [];
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return [];
+  const allowed =
+    field === 'contactProperties'
+      ? 'a string, a finite number, a boolean, a valid Date or null'
+      : 'a string, a finite number, a boolean or a valid Date';
+  return [issue(path, 'isPropertyValue', `${path} must be ${allowed} (got ${describeValue(value)})`)];
+}
+
+function findLengthIssues(path: string, value: string): LoopsValidationIssue[] {
+  const length = JSON.stringify(value).length;
+  return length > MAX_JSON_LENGTH
+    ? [issue(path, 'maxLength', `${path} must be at most ${MAX_JSON_LENGTH} characters as JSON (got ${length})`)]
+    : [];
+}
+
+function issue(path: string, rule: string, message: string): LoopsValidationIssue {
+  return { path, rule, message };
+}
+
+/** A short, safe description of a rejected value: its type, never its content (it may be personal data). */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'an invalid Date';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

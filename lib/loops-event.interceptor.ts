@@ -1,0 +1,165 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { concatWith, defer, ignoreElements, Observable, tap } from 'rxjs';
+import {
+  EmitLoopsEventOptions,
+  LOOPS_EVENTS_METADATA,
+  LoopsEventContact,
+  LoopsEventContext,
+  LoopsEventValue,
+} from './emit-loops-event.decorator';
+import type { SendEventInput } from './dto/send-event.dto';
+import { LoopsError } from './errors/loops.error';
+import { LoopsEventsService } from './loops-events.service';
+
+/**
+ * Each `@EmitLoopsEvent()` adds this interceptor, and an app may also register it globally; the
+ * first to see a call handles it, so no event goes out twice.
+ */
+const handledCalls = new WeakSet<ExecutionContext>();
+
+/**
+ * Sends the events declared with `@EmitLoopsEvent()` once the handler has succeeded. Subclass it and
+ * override the protected hooks to change how the request or the contact is found.
+ */
+@Injectable()
+export class LoopsEventInterceptor implements NestInterceptor {
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly loops: LoopsEventsService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const definitions = this.reflector.get<EmitLoopsEventOptions[] | undefined>(
+      LOOPS_EVENTS_METADATA,
+      context.getHandler(),
+    );
+    if (!definitions?.length || handledCalls.has(context)) return next.handle();
+    handledCalls.add(context);
+
+    const background = definitions.filter((definition) => definition.mode !== 'await');
+    const awaited = definitions.filter((definition) => definition.mode === 'await');
+    let ctx: LoopsEventContext | undefined;
+    let result: unknown;
+    return next.handle().pipe(
+      tap({
+        next: (value: unknown) => (result = value),
+        // `complete` never runs when the handler fails: no event then.
+        complete: () => {
+          ctx = this.createContext(context, result);
+          for (const definition of background) this.enqueue(definition, ctx);
+        },
+      }),
+      concatWith(
+        defer(() => Promise.all(awaited.map((definition) => this.send(definition, ctx as LoopsEventContext)))).pipe(
+          ignoreElements(),
+        ),
+      ),
+    );
+  }
+
+  /** The request of an HTTP or GraphQL call; `undefined` for RPC and WebSocket handlers. */
+  protected getRequest(context: ExecutionContext): unknown {
+    switch (context.getType<string>()) {
+      case 'http':
+        return context.switchToHttp().getRequest();
+      case 'graphql':
+        return (context.getArgByIndex(2) as { req?: unknown } | undefined)?.req;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The payload of the call: HTTP body, RPC data, WebSocket data or GraphQL arguments. */
+  protected getData(context: ExecutionContext, request: unknown): unknown {
+    switch (context.getType<string>()) {
+      case 'http':
+        return (request as { body?: unknown } | undefined)?.body;
+      case 'rpc':
+        return context.switchToRpc().getData();
+      case 'ws':
+        return context.switchToWs().getData();
+      default:
+        return context.getArgByIndex(1);
+    }
+  }
+
+  /** The contact when the decorator gives no `contact` mapper: from the result, else `request.user`. */
+  protected resolveContact(ctx: LoopsEventContext): LoopsEventContact | undefined {
+    const user = (ctx.request as { user?: unknown } | undefined)?.user;
+    return pickContact(ctx.result, ['userId']) ?? pickContact(user, ['userId', 'id']);
+  }
+
+  /** The event a definition stands for, or an error saying why none can be built. */
+  protected buildEvent(definition: EmitLoopsEventOptions, ctx: LoopsEventContext): SendEventInput {
+    const contact = definition.contact ? definition.contact(ctx) : this.resolveContact(ctx);
+    if (!contact || (contact.email === undefined && contact.userId === undefined)) {
+      throw new LoopsError(
+        'no contact found (no email or userId in the result or request.user; give a contact mapper)',
+      );
+    }
+    return {
+      eventName: definition.eventName,
+      ...(contact.email !== undefined && { email: contact.email }),
+      ...(contact.userId !== undefined && { userId: contact.userId }),
+      ...optional('eventProperties', resolveValue(definition.eventProperties, ctx)),
+      ...optional('contactProperties', resolveValue(definition.contactProperties, ctx)),
+      ...optional('mailingLists', resolveValue(definition.mailingLists, ctx)),
+    };
+  }
+
+  private createContext(context: ExecutionContext, result: unknown): LoopsEventContext {
+    const request = this.getRequest(context);
+    return { result, request, data: this.getData(context, request), context };
+  }
+
+  private enqueue(definition: EmitLoopsEventOptions, ctx: LoopsEventContext): void {
+    try {
+      if (definition.when && !definition.when(ctx)) return;
+      this.loops.enqueueEvent(this.buildEvent(definition, ctx), { idempotencyKey: definition.idempotencyKey?.(ctx) });
+    } catch (error) {
+      this.loops.reportDropped(definition.eventName, toError(error), describeHandler(ctx.context));
+    }
+  }
+
+  private async send(definition: EmitLoopsEventOptions, ctx: LoopsEventContext): Promise<void> {
+    let event: SendEventInput;
+    let idempotencyKey: string | undefined;
+    try {
+      if (definition.when && !definition.when(ctx)) return;
+      event = this.buildEvent(definition, ctx);
+      idempotencyKey = definition.idempotencyKey?.(ctx);
+    } catch (error) {
+      this.loops.reportDropped(definition.eventName, toError(error), describeHandler(ctx.context));
+      throw error;
+    }
+    await this.loops.sendEvent(event, { idempotencyKey });
+  }
+}
+
+/** `email` and the first of `userIdKeys` present, from an object; ids may be numbers. */
+function pickContact(source: unknown, userIdKeys: string[]): LoopsEventContact | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const record = source as Record<string, unknown>;
+  const email = typeof record.email === 'string' ? record.email : undefined;
+  const rawId = userIdKeys.map((key) => record[key]).find((value) => value !== undefined && value !== null);
+  const userId = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : undefined;
+  if (email === undefined && userId === undefined) return undefined;
+  return { ...(email !== undefined && { email }), ...(userId !== undefined && { userId }) };
+}
+
+function resolveValue<T>(value: LoopsEventValue<T> | undefined, ctx: LoopsEventContext): T | undefined {
+  return typeof value === 'function' ? (value as (ctx: LoopsEventContext) => T)(ctx) : value;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function describeHandler(context: ExecutionContext): string {
+  return `${context.getClass().name}.${context.getHandler().name}`;
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,213 @@
+import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import {
+  InjectLoopsOptions,
+  LOOPS_MODULE_OPTIONS,
+  LoopsConfigurationError,
+  LoopsEventsService,
+  LoopsModule,
+  type LoopsModuleOptions,
+  type LoopsOptionsFactory,
+} from '../lib';
+import { CapturingLogger } from './support/capturing-logger';
+
+const SECRET_KEY = 'sk_live_do-not-print-me-0123456789';
+
+@Injectable()
+class ConfigLoopsOptions implements LoopsOptionsFactory {
+  createLoopsOptions(): LoopsModuleOptions {
+    return { apiKey: 'from-class', dryRun: true };
+  }
+}
+
+@Module({ providers: [ConfigLoopsOptions], exports: [ConfigLoopsOptions] })
+class OptionsFactoryModule {}
+
+@Injectable()
+class OptionsReader {
+  constructor(@InjectLoopsOptions() readonly options: LoopsModuleOptions) {}
+}
+
+/** A feature module that does not import LoopsModule itself. */
+@Controller()
+class FeatureController {
+  constructor(@Inject(LoopsEventsService) readonly loops: LoopsEventsService) {}
+  @Get()
+  ping(): string {
+    return 'pong';
+  }
+}
+@Module({ controllers: [FeatureController] })
+class FeatureModule {}
+
+async function compile(imports: unknown[]) {
+  return Test.createTestingModule({ imports: imports as never[] }).compile();
+}
+
+describe('LoopsModule', () => {
+  describe('forRoot', () => {
+    it('provides LoopsEventsService and the options as given', async () => {
+      const options = { apiKey: 'key-1', timeoutMs: 2_000 };
+      const moduleRef = await Test.createTestingModule({
+        imports: [LoopsModule.forRoot(options)],
+        providers: [OptionsReader],
+      }).compile();
+      expect(moduleRef.get(LoopsEventsService)).toBeInstanceOf(LoopsEventsService);
+      expect(moduleRef.get(LOOPS_MODULE_OPTIONS)).toEqual(options);
+      expect(moduleRef.get(OptionsReader).options).toEqual(options);
+      await moduleRef.close();
+    });
+
+    it('names its options token readably', () => {
+      expect(String(LOOPS_MODULE_OPTIONS)).toContain('LOOPS_MODULE_OPTIONS');
+    });
+  });
+
+  describe('forRootAsync', () => {
+    it('useFactory with ConfigService from @nestjs/config', async () => {
+      const moduleRef = await compile([
+        LoopsModule.forRootAsync({
+          imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ LOOPS_API_KEY: 'from-config' })] })],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ apiKey: config.getOrThrow<string>('LOOPS_API_KEY') }),
+        }),
+      ]);
+      expect(moduleRef.get(LOOPS_MODULE_OPTIONS)).toEqual({ apiKey: 'from-config' });
+      expect(moduleRef.get(LoopsEventsService)).toBeInstanceOf(LoopsEventsService);
+      await moduleRef.close();
+    });
+
+    it('useClass', async () => {
+      const moduleRef = await compile([LoopsModule.forRootAsync({ useClass: ConfigLoopsOptions })]);
+      expect(moduleRef.get(LOOPS_MODULE_OPTIONS)).toEqual({ apiKey: 'from-class', dryRun: true });
+      await moduleRef.close();
+    });
+
+    it('useExisting', async () => {
+      const moduleRef = await compile([
+        LoopsModule.forRootAsync({ imports: [OptionsFactoryModule], useExisting: ConfigLoopsOptions }),
+      ]);
+      expect(moduleRef.get(LOOPS_MODULE_OPTIONS)).toEqual({ apiKey: 'from-class', dryRun: true });
+      await moduleRef.close();
+    });
+
+    it('extraProviders are registered in the module', async () => {
+      const moduleRef = await compile([
+        LoopsModule.forRootAsync({
+          useFactory: (key: string) => ({ apiKey: key }),
+          inject: ['EXTRA_KEY'],
+          extraProviders: [{ provide: 'EXTRA_KEY', useValue: 'from-extra' }],
+        }),
+      ]);
+      expect(moduleRef.get(LOOPS_MODULE_OPTIONS)).toEqual({ apiKey: 'from-extra' });
+      await moduleRef.close();
+    });
+  });
+
+  describe('global registration', () => {
+    it('is global by default: a module that never imports it can inject the service', async () => {
+      const moduleRef = await compile([LoopsModule.forRoot({ apiKey: 'k' }), FeatureModule]);
+      expect(moduleRef.get(FeatureController).loops).toBeInstanceOf(LoopsEventsService);
+      await moduleRef.close();
+    });
+
+    it('isGlobal: true on forRootAsync is global too', async () => {
+      const moduleRef = await compile([
+        LoopsModule.forRootAsync({ isGlobal: true, useFactory: () => ({ apiKey: 'k' }) }),
+        FeatureModule,
+      ]);
+      expect(moduleRef.get(FeatureController).loops).toBeInstanceOf(LoopsEventsService);
+      await moduleRef.close();
+    });
+
+    it.each([
+      ['forRoot', () => LoopsModule.forRoot({ apiKey: 'k', isGlobal: false })],
+      ['forRootAsync', () => LoopsModule.forRootAsync({ isGlobal: false, useFactory: () => ({ apiKey: 'k' }) })],
+    ])('isGlobal: false (%s) keeps it out of modules that do not import it', async (_name, register) => {
+      expect(register().global).toBe(false);
+      await expect(compile([register(), FeatureModule])).rejects.toThrow(/LoopsEventsService/);
+    });
+  });
+
+  describe('option validation at bootstrap', () => {
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['missing apiKey', { apiKey: undefined }, /"apiKey": is required/],
+      ['empty apiKey', { apiKey: '' }, /"apiKey": is required/],
+      ['blank apiKey', { apiKey: '   ' }, /"apiKey": is required/],
+      ['apiKey with a line break', { apiKey: 'abc\ndef' }, /"apiKey": must not contain spaces, line breaks/],
+      ['non-string apiKey', { apiKey: 42 }, /"apiKey": is required and must be a non-empty string/],
+      ['baseUrl not a URL', { baseUrl: 'not a url' }, /"baseUrl": must be an absolute URL/],
+      ['baseUrl ftp', { baseUrl: 'ftp://example.com/api' }, /"baseUrl": must be an http\(s\) URL/],
+      [
+        'plain http to a remote host',
+        { baseUrl: 'http://app.loops.so/api/v1' },
+        /"baseUrl": plain http:\/\/ is only allowed for loopback/,
+      ],
+      [
+        'baseUrl with credentials',
+        { baseUrl: 'https://u:p@example.com/api' },
+        /"baseUrl": must not contain credentials/,
+      ],
+      ['negative timeoutMs', { timeoutMs: -1 }, /"timeoutMs": must be a finite number >= 1 \(got -1\)/],
+      ['non-numeric timeoutMs', { timeoutMs: '10s' }, /"timeoutMs": must be a finite number \(got a string\)/],
+      ['NaN timeoutMs', { timeoutMs: Number.NaN }, /"timeoutMs": must be a finite number \(got NaN\)/],
+      ['retry.attempts 0', { retry: { attempts: 0 } }, /"retry.attempts": must be an integer >= 1/],
+      ['retry.attempts 1.5', { retry: { attempts: 1.5 } }, /"retry.attempts": must be an integer/],
+      ['negative retry.minDelayMs', { retry: { minDelayMs: -5 } }, /"retry.minDelayMs": must be a finite number >= 0/],
+      [
+        'maxDelayMs below minDelayMs',
+        { retry: { minDelayMs: 100, maxDelayMs: 10 } },
+        /"retry.maxDelayMs": must be a finite number >= 100/,
+      ],
+      ['retry not an object', { retry: true }, /"retry": must be an object/],
+      [
+        'rateLimit 0',
+        { rateLimit: { requestsPerSecond: 0 } },
+        /"rateLimit.requestsPerSecond": must be a finite number >= 0.001/,
+      ],
+      ['queue.concurrency 0', { queue: { concurrency: 0 } }, /"queue.concurrency": must be an integer >= 1/],
+      ['queue.maxPending negative', { queue: { maxPending: -1 } }, /"queue.maxPending": must be an integer >= 1/],
+      ['negative shutdownTimeoutMs', { shutdownTimeoutMs: -1 }, /"shutdownTimeoutMs": must be a finite number >= 0/],
+      ['dryRun not boolean', { dryRun: 'yes' }, /"dryRun": must be a boolean/],
+      ['http not an object', { http: 'proxy' }, /"http": must be an object/],
+    ];
+
+    it.each(cases)('%s stops the app with an error naming the option', async (_name, overrides, message) => {
+      const options = { apiKey: SECRET_KEY, ...overrides } as LoopsModuleOptions;
+      const error = await compile([LoopsModule.forRoot(options)]).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(LoopsConfigurationError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain(SECRET_KEY);
+    });
+
+    it('also fails forRootAsync, and the log of the failed boot never shows the key', async () => {
+      const logger = new CapturingLogger();
+      const error = await Test.createTestingModule({
+        imports: [LoopsModule.forRootAsync({ useFactory: () => ({ apiKey: SECRET_KEY, timeoutMs: -3 }) })],
+      })
+        .setLogger(logger)
+        .compile()
+        .catch((thrown: unknown) => thrown);
+      expect((error as LoopsConfigurationError).option).toBe('timeoutMs');
+      expect(JSON.stringify(logger.lines)).not.toContain(SECRET_KEY);
+      expect(String((error as Error).stack)).not.toContain(SECRET_KEY);
+    });
+
+    it.each([
+      'http://localhost:3000/api/v1',
+      'http://127.0.0.1:9/api/v1',
+      'http://[::1]:9/api/v1',
+      'https://loops.example.com/api/v1',
+    ])('accepts baseUrl %s', async (baseUrl) => {
+      const moduleRef = await compile([LoopsModule.forRoot({ apiKey: 'k', baseUrl })]);
+      await moduleRef.close();
+    });
+
+    it('needs no apiKey in dryRun mode', async () => {
+      const moduleRef = await compile([LoopsModule.forRoot({ dryRun: true })]);
+      expect(moduleRef.get(LoopsEventsService)).toBeInstanceOf(LoopsEventsService);
+      await moduleRef.close();
+    });
+  });
+});

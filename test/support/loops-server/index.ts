@@ -1,0 +1,8 @@
+export { LoopsCompatibleServer } from './loops-compatible-server';
+export type {
+  AcceptedEvent,
+  LoopsServerAnswer,
+  LoopsServerOptions,
+  LoopsServerResponder,
+  RecordedRequest,
+} from './loops-compatible-server';

@@ -1,0 +1,434 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo, Socket } from 'node:net';
+
+export interface LoopsServerOptions {
+  /** Requests must send `Authorization: Bearer <apiKey>`. Default `test-key`. */
+  apiKey?: string;
+  /** Events/send requests admitted per sliding second. Default 10; 0 or Infinity = no limit. */
+  rateLimitPerSecond?: number;
+  /** Answered by `GET /api/v1/api-key`. Default `Test team`. */
+  teamName?: string;
+  /** Port to listen on. Default 0 (a free port); the CLI sets it from `PORT`. */
+  port?: number;
+}
+
+export type LoopsServerAnswer =
+  /** Answer this instead of processing. `rawBody` (e.g. an HTML error page) wins over `body`. */
+  | { kind: 'status'; status: number; body?: unknown; rawBody?: string; headers?: Record<string, string> }
+  /** Wait `ms`, then process normally. */
+  | { kind: 'delay'; ms: number }
+  /** Destroy the socket without answering; the event is not accepted. */
+  | { kind: 'drop' }
+  /** Process normally (the event is accepted and its idempotency key stored), then destroy the socket unanswered. */
+  | { kind: 'accept-then-drop' };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: string;
+  /** The parsed JSON body, or undefined when the body is empty or not JSON. */
+  body: unknown;
+  /** `Date.now()` when the request's headers arrived. */
+  receivedAt: number;
+  /** The status answered; undefined while pending and when the connection was dropped. */
+  status?: number;
+}
+
+export interface AcceptedEvent {
+  idempotencyKey?: string;
+  body: Record<string, unknown>;
+  receivedAt: number;
+}
+
+export type LoopsServerResponder = (request: RecordedRequest) => LoopsServerAnswer | undefined;
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+const API_PREFIX = '/api/v1';
+const EVENTS_SEND_PATH = `${API_PREFIX}/events/send`;
+const API_KEY_PATH = `${API_PREFIX}/api-key`;
+const ALLOWED_METHODS: Record<string, string> = { [EVENTS_SEND_PATH]: 'POST', [API_KEY_PATH]: 'GET' };
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_JSON_LENGTH = 500;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 100;
+const RESERVED_CONTACT_PROPERTIES = new Set(['id', 'listId', 'softDeleteAt', 'teamId', 'updatedAt']);
+const EVENT_FIELDS = new Set(['eventName', 'email', 'userId', 'eventProperties', 'mailingLists']);
+const RATE_WINDOW_MS = 1000;
+/** What `x-ratelimit-limit` says when the server has no limit, so clients still find a number. */
+const UNLIMITED_HEADER_VALUE = 1_000_000;
+/** How long admitted arrival times are kept: far beyond the window, so a request delayed by a script still
+ * sees the arrivals around its own. */
+const ARRIVAL_RETENTION_MS = 60_000;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const jsonLength = (value: string): number => JSON.stringify(value).length;
+
+/** Keeps messages readable when the offending key is itself hundreds of characters long. */
+const shorten = (key: string): string => (key.length > 40 ? `${key.slice(0, 40)}…` : key);
+
+/** Index of the first element greater than `value` in the sorted array. */
+function upperBound(sorted: number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The Loops rules for a send-event body; returns what is wrong (naming the field), or undefined when valid. */
+function validateEventBody(body: unknown): string | undefined {
+  if (!isPlainObject(body)) return 'Request body must be a JSON object';
+
+  const { eventName, eventProperties, mailingLists } = body;
+  if (typeof eventName !== 'string' || eventName.length === 0) return 'eventName must be a non-empty string';
+  if (eventName.includes(':')) return 'eventName must not contain a colon';
+
+  for (const field of ['email', 'userId']) {
+    if (field in body && (typeof body[field] !== 'string' || body[field] === '')) {
+      return `${field} must be a non-empty string`;
+    }
+  }
+  if (!('email' in body) && !('userId' in body)) return 'email or userId is required';
+
+  if ('eventProperties' in body) {
+    if (!isPlainObject(eventProperties)) return 'eventProperties must be an object';
+    for (const [key, value] of Object.entries(eventProperties)) {
+      if (!['string', 'number', 'boolean'].includes(typeof value)) {
+        return `eventProperties.${shorten(key)} must be a string, number or boolean`;
+      }
+    }
+  }
+
+  if ('mailingLists' in body) {
+    if (!isPlainObject(mailingLists)) return 'mailingLists must be an object';
+    for (const [id, subscribed] of Object.entries(mailingLists)) {
+      if (typeof subscribed !== 'boolean') return `mailingLists.${shorten(id)} must be true or false`;
+    }
+  }
+
+  for (const [key, value] of Object.entries(body)) {
+    if (EVENT_FIELDS.has(key)) continue;
+    if (RESERVED_CONTACT_PROPERTIES.has(key)) return `${key} is a reserved contact property name`;
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+      return `${shorten(key)} must be a string, number, boolean or null`;
+    }
+  }
+
+  return findOverlongText(body, '');
+}
+
+/** Loops limits every key and string value, at any depth, to 500 characters of JSON text (quotes included). */
+function findOverlongText(object: Record<string, unknown>, prefix: string): string | undefined {
+  for (const [key, value] of Object.entries(object)) {
+    const path = `${prefix}${shorten(key)}`;
+    if (jsonLength(key) > MAX_JSON_LENGTH) return `key ${path} is longer than ${MAX_JSON_LENGTH} characters as JSON`;
+    if (typeof value === 'string' && jsonLength(value) > MAX_JSON_LENGTH) {
+      return `${path} is longer than ${MAX_JSON_LENGTH} characters as JSON`;
+    }
+    if (isPlainObject(value)) {
+      const nested = findOverlongText(value, `${path}.`);
+      if (nested) return nested;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A stand-in for the Loops API (`/api/v1/events/send` and `/api/v1/api-key`) on 127.0.0.1, with scripted faults,
+ * for tests, the sample app and benchmarks. It records every request and every accepted event.
+ */
+export class LoopsCompatibleServer {
+  readonly requests: RecordedRequest[] = [];
+  readonly accepted: AcceptedEvent[] = [];
+  rateLimitPerSecond: number;
+
+  private readonly apiKey: string;
+  private readonly teamName: string;
+  private readonly scriptedAnswers: LoopsServerAnswer[] = [];
+  private responder: LoopsServerResponder | undefined;
+  private readonly usedIdempotencyKeys = new Set<string>();
+  /** Sorted arrival times of the events/send requests the limiter admitted. */
+  private readonly admittedArrivals: number[] = [];
+  private readonly sockets = new Set<Socket>();
+  /** Cuts short the scripted delays in progress, so that close() never waits on them. */
+  private readonly pendingDelays = new Set<() => void>();
+  private server: Server | undefined;
+  private port: number;
+
+  private constructor(options: LoopsServerOptions) {
+    this.apiKey = options.apiKey ?? 'test-key';
+    this.teamName = options.teamName ?? 'Test team';
+    this.rateLimitPerSecond = options.rateLimitPerSecond ?? 10;
+    this.port = options.port ?? 0;
+  }
+
+  static async start(options: LoopsServerOptions = {}): Promise<LoopsCompatibleServer> {
+    const server = new LoopsCompatibleServer(options);
+    await server.listen();
+    return server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get baseUrl(): string {
+    return `${this.url}${API_PREFIX}`;
+  }
+
+  script(...answers: LoopsServerAnswer[]): void {
+    this.scriptedAnswers.push(...answers);
+  }
+
+  respondWith(responder: LoopsServerResponder | undefined): void {
+    this.responder = responder;
+  }
+
+  acceptedCount(idempotencyKey: string): number {
+    return this.accepted.filter((event) => event.idempotencyKey === idempotencyKey).length;
+  }
+
+  eventRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => request.method === 'POST' && request.path === EVENTS_SEND_PATH);
+  }
+
+  maxInAnyWindow(windowMs = RATE_WINDOW_MS): number {
+    const arrivals = this.eventRequests()
+      .map((request) => request.receivedAt)
+      .sort((a, b) => a - b);
+    let max = 0;
+    let first = 0;
+    for (let last = 0; last < arrivals.length; last++) {
+      while (arrivals[last] - arrivals[first] >= windowMs) first++;
+      max = Math.max(max, last - first + 1);
+    }
+    return max;
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.accepted.length = 0;
+    this.scriptedAnswers.length = 0;
+    this.responder = undefined;
+    this.usedIdempotencyKeys.clear();
+    this.admittedArrivals.length = 0;
+  }
+
+  async restart(): Promise<void> {
+    await this.close();
+    await this.listen();
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const cancel of this.pendingDelays) cancel();
+    const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    // server.close() only stops accepting; keep-alive and in-flight connections would hold it open.
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer((request, response) => void this.handle(request, response));
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        // Remembered so that restart() comes back on the same port, as Loops would after an outage.
+        this.port = (server.address() as AddressInfo).port;
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const record: RecordedRequest = {
+      method: request.method ?? 'GET',
+      path: new URL(request.url ?? '/', 'http://127.0.0.1').pathname,
+      headers: { ...request.headers },
+      rawBody: '',
+      body: undefined,
+      receivedAt: Date.now(),
+    };
+    this.requests.push(record);
+    try {
+      const tooLarge = await this.readBody(request, record);
+      if (tooLarge) {
+        this.reply(response, record, this.failure(413, `Body is larger than ${MAX_BODY_BYTES} bytes`));
+      } else if (record.method === 'POST' && record.path === EVENTS_SEND_PATH) {
+        await this.handleEventSend(response, record);
+      } else {
+        this.reply(response, record, this.route(record));
+      }
+    } catch (error) {
+      if (!response.headersSent && !response.destroyed) {
+        this.reply(response, record, this.failure(500, error instanceof Error ? error.message : String(error)));
+      }
+    }
+  }
+
+  /** Reads the whole body, keeping at most MAX_BODY_BYTES; the rest is drained so the client can finish sending. */
+  private async readBody(request: IncomingMessage, record: RecordedRequest): Promise<boolean> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    }
+    if (size > MAX_BODY_BYTES) return true;
+    record.rawBody = Buffer.concat(chunks).toString('utf8');
+    try {
+      record.body = record.rawBody === '' ? undefined : JSON.parse(record.rawBody);
+    } catch {
+      record.body = undefined;
+    }
+    return false;
+  }
+
+  private route(record: RecordedRequest): Reply {
+    const allowed = ALLOWED_METHODS[record.path];
+    if (!allowed) return this.failure(404, `No route for ${record.path}`);
+    if (record.method !== allowed) {
+      return { ...this.failure(405, `Method ${record.method} not allowed`), headers: { allow: allowed } };
+    }
+    // POST /events/send is handled elsewhere, so this is GET /api-key.
+    if (!this.isAuthorized(record)) return this.failure(401, 'Invalid API key');
+    return { status: 200, body: { success: true, teamName: this.teamName } };
+  }
+
+  private async handleEventSend(response: ServerResponse, record: RecordedRequest): Promise<void> {
+    const answer = this.scriptedAnswers.shift() ?? this.responder?.(record);
+    switch (answer?.kind) {
+      case 'status':
+        return this.reply(response, record, answer);
+      case 'drop':
+        response.socket?.destroy();
+        return;
+      case 'accept-then-drop':
+        this.processEvent(record);
+        response.socket?.destroy();
+        return;
+      case 'delay':
+        if (!(await this.delay(answer.ms))) return;
+        return this.reply(response, record, this.processEvent(record));
+      default:
+        return this.reply(response, record, this.processEvent(record));
+    }
+  }
+
+  /** Resolves true after `ms`, or false as soon as the server closes. */
+  private delay(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const cancel = (): void => {
+        clearTimeout(timer);
+        this.pendingDelays.delete(cancel);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.pendingDelays.delete(cancel);
+        resolve(true);
+      }, ms);
+      this.pendingDelays.add(cancel);
+    });
+  }
+
+  /** The normal processing of POST /events/send, in the order Loops applies its checks. */
+  private processEvent(record: RecordedRequest): Reply {
+    if (!this.isAuthorized(record)) return this.failure(401, 'Invalid API key');
+    if (!this.admit(record.receivedAt)) return this.failure(429, 'Rate limit exceeded');
+
+    const invalid = validateEventBody(record.body);
+    if (invalid) return this.failure(400, invalid);
+
+    const idempotencyKey = record.headers['idempotency-key'];
+    if (typeof idempotencyKey === 'string') {
+      if (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        return this.failure(400, `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+      }
+      // Kept for the server's life, standing in for Loops' 24 hours; stored only once accepted, so a 400 doesn't
+      // burn the key.
+      if (this.usedIdempotencyKeys.has(idempotencyKey)) return this.failure(409, 'Idempotency key already used');
+      this.usedIdempotencyKeys.add(idempotencyKey);
+    }
+
+    this.accepted.push({
+      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      body: record.body as Record<string, unknown>,
+      receivedAt: record.receivedAt,
+    });
+    return { status: 200, body: { success: true } };
+  }
+
+  private isAuthorized(record: RecordedRequest): boolean {
+    return record.headers.authorization === `Bearer ${this.apiKey}`;
+  }
+
+  private isLimited(): boolean {
+    return this.rateLimitPerSecond > 0 && Number.isFinite(this.rateLimitPerSecond);
+  }
+
+  /**
+   * Sliding window by arrival time. Only admitted requests count against it: a client that backs off after a 429
+   * is not punished further for the rejected attempts, and one that respects the limit (as `maxInAnyWindow()`
+   * measures it) is never rejected. Requests admitted after a delayed one's arrival count for it too, so a
+   * scripted delay can't let a burst through.
+   */
+  private admit(arrival: number): boolean {
+    const times = this.admittedArrivals;
+    while (times.length > 0 && times[0] <= Date.now() - ARRIVAL_RETENTION_MS) times.shift();
+    if (this.isLimited() && this.admittedSince(arrival - RATE_WINDOW_MS) + 1 > this.rateLimitPerSecond) return false;
+    times.splice(upperBound(times, arrival), 0, arrival);
+    return true;
+  }
+
+  private admittedSince(start: number): number {
+    return this.admittedArrivals.length - upperBound(this.admittedArrivals, start);
+  }
+
+  private failure(status: number, message: string): Reply {
+    return { status, body: { success: false, message } };
+  }
+
+  private reply(response: ServerResponse, record: RecordedRequest, reply: Reply): void {
+    const limit = this.isLimited() ? this.rateLimitPerSecond : UNLIMITED_HEADER_VALUE;
+    const remaining = Math.max(0, limit - this.admittedSince(Date.now() - RATE_WINDOW_MS));
+    const headers: Record<string, string> = {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(remaining),
+    };
+    let payload: string | undefined;
+    if (reply.rawBody !== undefined) {
+      payload = reply.rawBody;
+      // Load balancers answer Loops' 5xx with HTML pages; saying so lets a script pass just the page.
+      headers['content-type'] = /^\s*</.test(payload) ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
+    } else if (reply.body !== undefined) {
+      payload = JSON.stringify(reply.body);
+      headers['content-type'] = 'application/json';
+    }
+    for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = value;
+
+    record.status = reply.status;
+    response.writeHead(reply.status, headers);
+    response.end(payload);
+  }
+}
