@@ -1,4 +1,5 @@
-import { Transform } from 'class-transformer';
+import { applyDecorators } from '@nestjs/common';
+import { Transform, Type } from 'class-transformer';
 import { IsLoopsField } from './is-loops-field.decorator';
 
 export type LoopsPropertyValue = string | number | boolean | Date;
@@ -15,9 +16,13 @@ export interface SendEventInput {
   mailingLists?: Record<string, boolean>;
 }
 
-// class-transformer copies nested objects and silently skips keys such as `__proto__`; the maps are
-// kept as given so that the rules see every key the caller sent.
-const keepAsGiven = Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true });
+// class-transformer copies nested objects, silently skipping keys such as `__proto__`, and takes an own
+// `constructor` key for the object's class unless told the type. The maps are kept as given so that the
+// rules see every key the caller sent.
+const keepAsGiven = applyDecorators(
+  Type(() => Object),
+  Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true }),
+);
 
 /**
  * The event as a class-validator DTO. Usable as a `@Body()` type with

@@ -22,11 +22,23 @@ export function validateSendEvent(input: SendEventInput | SendEventDto): SendEve
   const issues: LoopsValidationIssue[] = Object.keys(input)
     .filter((key) => DROPPED_BY_TRANSFORMER.includes(key))
     .map((key) => ({ path: key, rule: 'whitelist', message: `${key} is not a field of a Loops event` }));
-  const dto =
-    input instanceof SendEventDto ? input : plainToInstance(SendEventDto, input, { enableCircularCheck: true });
+  const dto = input instanceof SendEventDto ? input : toDto(input);
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   issues.push(...errors.flatMap((error) => toIssues(error, dto)));
   if (issues.length > 0) throw new LoopsValidationError(issues);
+  return dto;
+}
+
+/**
+ * The maps are attached as given rather than run through class-transformer: their values must be flat
+ * anyway, and a hostile map (cycles, odd keys) is the rules' to reject, not class-transformer's to trip on.
+ */
+function toDto(input: SendEventInput): SendEventDto {
+  const { eventProperties, contactProperties, mailingLists, ...fields } = input;
+  const dto = plainToInstance(SendEventDto, fields);
+  if (eventProperties !== undefined) dto.eventProperties = eventProperties;
+  if (contactProperties !== undefined) dto.contactProperties = contactProperties;
+  if (mailingLists !== undefined) dto.mailingLists = mailingLists;
   return dto;
 }
 

@@ -1,0 +1,264 @@
+import { firstValueFrom, toArray } from 'rxjs';
+import {
+  LoopsApiError,
+  LoopsAuthError,
+  type LoopsDeliveryOutcome,
+  LoopsNetworkError,
+  LoopsQueueFullError,
+  LoopsShutdownError,
+  LoopsValidationError,
+  type SendEventInput,
+} from '../lib';
+import { createLoopsTestingApp, LoopsTestingApp } from './support/loops-testing-app';
+import { LoopsCompatibleServer } from './support/loops-server';
+
+const event: SendEventInput = { eventName: 'signup', email: 'ada.lovelace@example.com' };
+const quickRetry = { attempts: 4, minDelayMs: 10, maxDelayMs: 40 };
+
+let server: LoopsCompatibleServer;
+const apps: LoopsTestingApp[] = [];
+
+async function boot(options: Parameters<typeof createLoopsTestingApp>[1] = {}): Promise<LoopsTestingApp> {
+  const testing = await createLoopsTestingApp(server, options);
+  apps.push(testing);
+  return testing;
+}
+
+function collectOutcomes(testing: LoopsTestingApp): Promise<LoopsDeliveryOutcome[]> {
+  return firstValueFrom(testing.loops.deliveries$.pipe(toArray()));
+}
+
+beforeEach(async () => {
+  server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((testing) => testing.app.close()));
+  await server.close();
+});
+
+describe('retries', () => {
+  it('retries 500, 503 and a dropped connection, then delivers once with one key', async () => {
+    const { loops } = await boot({ retry: quickRetry });
+    server.script(
+      { kind: 'status', status: 500, body: { success: false, message: 'oops' } },
+      { kind: 'status', status: 503, rawBody: 'unavailable' },
+      { kind: 'drop' },
+    );
+    const result = await loops.sendEvent(event);
+    expect(result).toMatchObject({ attempts: 4, deduplicated: false });
+    const keys = server.eventRequests().map((request) => request.headers['idempotency-key']);
+    expect(keys).toEqual([result.idempotencyKey, result.idempotencyKey, result.idempotencyKey, result.idempotencyKey]);
+    expect(server.accepted).toHaveLength(1);
+  });
+
+  it('counts accept-then-drop as delivered, exactly once (the retry is answered 409)', async () => {
+    const { loops } = await boot({ retry: quickRetry });
+    server.script({ kind: 'accept-then-drop' });
+    const result = await loops.sendEvent(event);
+    expect(result).toMatchObject({ attempts: 2, deduplicated: true, success: true });
+    expect(server.eventRequests().map((request) => request.status)).toEqual([undefined, 409]);
+    expect(server.acceptedCount(result.idempotencyKey)).toBe(1);
+  });
+
+  it('retries an attempt that stalls past timeoutMs, and delivers', async () => {
+    const { loops } = await boot({ retry: quickRetry, timeoutMs: 150 });
+    server.script({ kind: 'delay', ms: 1_000 });
+    const result = await loops.sendEvent(event);
+    expect(result.attempts).toBe(2);
+    expect(server.acceptedCount(result.idempotencyKey)).toBe(1);
+  });
+
+  it('gives up after the last attempt with the last error', async () => {
+    const { loops } = await boot({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 5 } });
+    server.respondWith(() => ({ kind: 'status', status: 503, body: { success: false, message: 'down' } }));
+    await expect(loops.sendEvent(event)).rejects.toMatchObject({ status: 503, loopsMessage: 'down' });
+    expect(server.eventRequests()).toHaveLength(3);
+  });
+
+  it.each([
+    [400, LoopsApiError],
+    [401, LoopsAuthError],
+    [404, LoopsApiError],
+  ])('does not retry %i', async (status, errorClass) => {
+    const { loops } = await boot({ retry: quickRetry });
+    server.script({ kind: 'status', status, body: { success: false, message: 'no' } });
+    await expect(loops.sendEvent(event)).rejects.toBeInstanceOf(errorClass);
+    expect(server.eventRequests()).toHaveLength(1);
+  });
+
+  it('waits out Loops one-second window after a 429 before retrying', async () => {
+    const { loops } = await boot({ retry: quickRetry });
+    server.script({ kind: 'status', status: 429, body: { success: false } });
+    await loops.sendEvent(event);
+    const [first, second] = server.eventRequests();
+    expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('a timeout with retries off is a LoopsNetworkError saying so', async () => {
+    const { loops } = await boot({ retry: false, timeoutMs: 100 });
+    server.script({ kind: 'delay', ms: 1_000 });
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', message: 'Loops did not answer within 100 ms' });
+  });
+
+  it("the caller's AbortSignal cancels the attempt and the retries", async () => {
+    const { loops } = await boot({ retry: { attempts: 5, minDelayMs: 5_000, maxDelayMs: 5_000 } });
+    server.respondWith(() => ({ kind: 'status', status: 503 }));
+    const controller = new AbortController();
+    const sending = loops.sendEvent(event, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const error = await sending.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error).toMatchObject({ code: 'ABORT_ERR' });
+    expect(server.eventRequests()).toHaveLength(1);
+  });
+});
+
+describe('rate limiting', () => {
+  it('a burst of 5×N events against a server limited to N/s all arrive, with no 429', async () => {
+    const limit = 5;
+    server.rateLimitPerSecond = limit;
+    const { loops } = await boot({
+      rateLimit: { requestsPerSecond: limit },
+      retry: quickRetry,
+      queue: { concurrency: 8 },
+    });
+    const keys = Array.from({ length: 5 * limit }, (_, index) => loops.enqueueEvent({ ...event, userId: `u${index}` }));
+    await loops.flush();
+    expect(server.eventRequests().map((request) => request.status)).not.toContain(429);
+    expect(keys.every((key) => server.acceptedCount(key) === 1)).toBe(true);
+    expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(limit);
+  });
+
+  it('holds back for a second when Loops says x-ratelimit-remaining: 0', async () => {
+    const { loops } = await boot({ rateLimit: { requestsPerSecond: 100 } });
+    server.script({ kind: 'status', status: 200, body: { success: true }, headers: { 'x-ratelimit-remaining': '0' } });
+    await loops.sendEvent(event);
+    await loops.sendEvent(event);
+    const [first, second] = server.eventRequests();
+    expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(1_000);
+  });
+});
+
+describe('background queue', () => {
+  it('enqueueEvent validates at once and returns the key', async () => {
+    const { loops } = await boot();
+    expect(() => loops.enqueueEvent({ eventName: 'bad:name', email: 'a@example.com' })).toThrow(LoopsValidationError);
+    const key = loops.enqueueEvent(event, { idempotencyKey: 'bg-1' });
+    expect(key).toBe('bg-1');
+    await loops.flush();
+    expect(server.acceptedCount('bg-1')).toBe(1);
+  });
+
+  it('keeps at most queue.concurrency deliveries in flight', async () => {
+    const { loops } = await boot({ queue: { concurrency: 2 } });
+    server.respondWith(() => ({ kind: 'delay', ms: 400 }));
+    for (let index = 0; index < 6; index++) loops.enqueueEvent(event);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.eventRequests()).toHaveLength(2);
+    expect(loops.pendingCount).toBe(6);
+    await loops.flush();
+    expect(server.accepted).toHaveLength(6);
+  });
+
+  it('throws LoopsQueueFullError when maxPending events are pending', async () => {
+    const { loops } = await boot({ queue: { concurrency: 1, maxPending: 3 } });
+    server.respondWith(() => ({ kind: 'delay', ms: 300 }));
+    for (let index = 0; index < 3; index++) loops.enqueueEvent(event);
+    expect(() => loops.enqueueEvent(event)).toThrow(LoopsQueueFullError);
+    await loops.flush();
+    expect(server.accepted).toHaveLength(3);
+  });
+
+  it('flush(timeoutMs) answers false when the queue has not drained in time', async () => {
+    const { loops } = await boot();
+    server.respondWith(() => ({ kind: 'delay', ms: 500 }));
+    loops.enqueueEvent(event);
+    await expect(loops.flush(50)).resolves.toBe(false);
+    await expect(loops.flush()).resolves.toBe(true);
+  });
+
+  it('reports an event that keeps failing as failed, on deliveries$ and in the log, email masked', async () => {
+    const testing = await boot({ retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5 } });
+    const outcomes = collectOutcomes(testing);
+    server.respondWith(() => ({ kind: 'status', status: 500, body: { success: false, message: 'broken' } }));
+    const key = testing.loops.enqueueEvent(event);
+    await testing.loops.flush();
+    await testing.app.close();
+    expect(await outcomes).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        eventName: 'signup',
+        idempotencyKey: key,
+        attempts: 2,
+        error: expect.any(LoopsApiError),
+      }),
+    ]);
+    const errors = testing.logger.lines.filter((line) => line.level === 'error').map((line) => line.text);
+    expect(errors).toEqual([
+      expect.stringContaining(
+        `Loops event "signup" (${key}) for a***@example.com failed after 2 attempt(s): Loops answered 500: broken`,
+      ),
+    ]);
+    expect(testing.logger.texts().join('\n')).not.toContain('ada.lovelace@example.com');
+  });
+
+  it('emits sent outcomes with their attempts', async () => {
+    const testing = await boot({ retry: quickRetry });
+    const outcomes = collectOutcomes(testing);
+    server.script({ kind: 'status', status: 502 });
+    const key = testing.loops.enqueueEvent(event);
+    await testing.app.close();
+    expect(await outcomes).toEqual([
+      { status: 'sent', eventName: 'signup', idempotencyKey: key, attempts: 2, deduplicated: false, dryRun: false },
+    ]);
+  });
+});
+
+describe('shutdown', () => {
+  it('app.close() returns after all 100 pending events are delivered', async () => {
+    const testing = await boot({ queue: { concurrency: 4 } });
+    server.respondWith(() => ({ kind: 'delay', ms: 10 }));
+    const keys = Array.from({ length: 100 }, (_, index) =>
+      testing.loops.enqueueEvent({ ...event, userId: `u${index}` }),
+    );
+    expect(testing.loops.pendingCount).toBe(100);
+    await testing.app.close();
+    expect(keys.filter((key) => server.acceptedCount(key) === 1)).toHaveLength(100);
+    expect(() => testing.loops.enqueueEvent(event)).toThrow(LoopsShutdownError);
+  });
+
+  it('gives up after shutdownTimeoutMs and reports what was not delivered', async () => {
+    const testing = await boot({ shutdownTimeoutMs: 200, queue: { concurrency: 1 } });
+    const outcomes = collectOutcomes(testing);
+    server.respondWith(() => ({ kind: 'delay', ms: 5_000 }));
+    testing.loops.enqueueEvent(event);
+    testing.loops.enqueueEvent({ ...event, eventName: 'planChanged' });
+    testing.loops.enqueueEvent({ ...event, eventName: 'planChanged' });
+    await testing.app.close();
+    const settled = await outcomes;
+    expect(settled.map((outcome) => outcome.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(settled.map((outcome) => outcome.eventName).sort()).toEqual(['planChanged', 'planChanged', 'signup']);
+    expect(testing.logger.texts('error')).toContainEqual(
+      expect.stringContaining(
+        '3 Loops event(s) could not be delivered within shutdownTimeoutMs (200 ms): signup (1), planChanged (2)',
+      ),
+    );
+  });
+});
+
+describe('dryRun', () => {
+  it('validates and logs the event (email masked) instead of sending it', async () => {
+    const testing = await boot({ dryRun: true });
+    const result = await testing.loops.sendEvent(event);
+    testing.loops.enqueueEvent(event);
+    await testing.loops.flush();
+    expect(result).toMatchObject({ dryRun: true, attempts: 0 });
+    expect(server.requests).toHaveLength(0);
+    const logged = testing.logger.texts('log').filter((text) => text.includes('[dry run]'));
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toContain('"email":"a***@example.com"');
+    expect(() => testing.loops.enqueueEvent({ eventName: '' } as SendEventInput)).toThrow(LoopsValidationError);
+  });
+});

@@ -1,0 +1,433 @@
+import { inspect } from 'node:util';
+import { LoopsClient } from 'loops';
+import {
+  LoopsApiError,
+  LoopsAuthError,
+  LoopsEventsService,
+  LoopsIdempotencyConflictError,
+  LoopsNetworkError,
+  LoopsRateLimitError,
+  LoopsValidationError,
+  SendEventDto,
+  type SendEventInput,
+} from '../lib';
+import { createLoopsTestingApp, LoopsTestingApp } from './support/loops-testing-app';
+import { LoopsCompatibleServer } from './support/loops-server';
+
+import { version } from '../package.json';
+
+const SECRET_KEY = 'sk_test_0123456789abcdef-secret';
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let server: LoopsCompatibleServer;
+let testing: LoopsTestingApp;
+let loops: LoopsEventsService;
+
+beforeAll(async () => {
+  server = await LoopsCompatibleServer.start({ apiKey: SECRET_KEY, rateLimitPerSecond: 0 });
+  testing = await createLoopsTestingApp(server, { apiKey: SECRET_KEY, retry: false });
+  loops = testing.loops;
+});
+afterEach(() => server.reset());
+afterAll(async () => {
+  await testing.app.close();
+  await server.close();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const long = (length: number) => 'x'.repeat(length);
+
+describe('validation, before any network I/O', () => {
+  const valid: Array<[string, SendEventInput]> = [
+    ['email only', { eventName: 'signup', email: 'ada@example.com' }],
+    ['userId only', { eventName: 'signup', userId: 'user-1' }],
+    ['both identities', { eventName: 'signup', email: 'ada@example.com', userId: 'user-1' }],
+    [
+      'every property type',
+      {
+        eventName: 'order.placed',
+        email: 'ada@example.com',
+        eventProperties: { total: 12.5, items: 3, paid: true, note: 'gift', at: new Date('2026-01-02T03:04:05Z') },
+        contactProperties: { firstName: 'Ada', plan: null, vip: false, since: new Date(0), age: 36 },
+        mailingLists: { list_a: true, list_b: false },
+      },
+    ],
+    ['a 498-character value (500 as JSON)', { eventName: 'x', userId: 'u', eventProperties: { note: long(498) } }],
+    ['a 498-character key', { eventName: 'x', userId: 'u', contactProperties: { [long(498)]: 1 } }],
+    ['an empty map', { eventName: 'x', userId: 'u', eventProperties: {} }],
+  ];
+
+  it.each(valid)('accepts %s', async (_name, event) => {
+    const result = await loops.sendEvent(event);
+    expect(result).toMatchObject({ success: true, attempts: 1, deduplicated: false, dryRun: false });
+    expect(server.accepted).toHaveLength(1);
+  });
+
+  const invalid: Array<[string, unknown, string, string]> = [
+    ['missing eventName', { email: 'a@example.com' }, 'eventName', 'required'],
+    ['empty eventName', { eventName: '', email: 'a@example.com' }, 'eventName', 'isNonEmptyString'],
+    ['numeric eventName', { eventName: 5, email: 'a@example.com' }, 'eventName', 'isNonEmptyString'],
+    ['colon in eventName', { eventName: 'a:b', email: 'a@example.com' }, 'eventName', 'noColon'],
+    ['eventName over 500 as JSON', { eventName: long(499), email: 'a@example.com' }, 'eventName', 'maxLength'],
+    ['no email nor userId', { eventName: 'x' }, 'email', 'required'],
+    ['bad email', { eventName: 'x', email: 'not-an-email' }, 'email', 'isEmail'],
+    ['numeric email', { eventName: 'x', email: 42 }, 'email', 'isEmail'],
+    ['empty userId', { eventName: 'x', userId: '' }, 'userId', 'isNonEmptyString'],
+    ['numeric userId', { eventName: 'x', userId: 7 }, 'userId', 'isNonEmptyString'],
+    [
+      'null in eventProperties',
+      { eventName: 'x', userId: 'u', eventProperties: { a: null } },
+      'eventProperties.a',
+      'isPropertyValue',
+    ],
+    [
+      'object in eventProperties',
+      { eventName: 'x', userId: 'u', eventProperties: { a: { b: 1 } } },
+      'eventProperties.a',
+      'isPropertyValue',
+    ],
+    [
+      'array in eventProperties',
+      { eventName: 'x', userId: 'u', eventProperties: { a: [1] } },
+      'eventProperties.a',
+      'isPropertyValue',
+    ],
+    [
+      'NaN in eventProperties',
+      { eventName: 'x', userId: 'u', eventProperties: { a: Number.NaN } },
+      'eventProperties.a',
+      'isPropertyValue',
+    ],
+    [
+      'Infinity in contactProperties',
+      { eventName: 'x', userId: 'u', contactProperties: { a: Infinity } },
+      'contactProperties.a',
+      'isPropertyValue',
+    ],
+    [
+      'invalid Date',
+      { eventName: 'x', userId: 'u', eventProperties: { at: new Date('nope') } },
+      'eventProperties.at',
+      'isPropertyValue',
+    ],
+    [
+      'eventProperties not an object',
+      { eventName: 'x', userId: 'u', eventProperties: 'a=1' },
+      'eventProperties',
+      'isObject',
+    ],
+    ['eventProperties an array', { eventName: 'x', userId: 'u', eventProperties: [] }, 'eventProperties', 'isObject'],
+    [
+      'reserved contact property',
+      { eventName: 'x', userId: 'u', contactProperties: { teamId: 't' } },
+      'contactProperties.teamId',
+      'reservedName',
+    ],
+    [
+      'fixed key as contact property',
+      { eventName: 'x', userId: 'u', contactProperties: { eventName: 'evil' } },
+      'contactProperties.eventName',
+      'fixedKey',
+    ],
+    [
+      'email as contact property',
+      { eventName: 'x', userId: 'u', contactProperties: { email: 'b@example.com' } },
+      'contactProperties.email',
+      'fixedKey',
+    ],
+    [
+      '__proto__ key',
+      { eventName: 'x', userId: 'u', contactProperties: JSON.parse('{"__proto__": "x"}') },
+      'contactProperties.__proto__',
+      'forbiddenKey',
+    ],
+    [
+      'constructor key',
+      { eventName: 'x', userId: 'u', eventProperties: { constructor: 'x' } },
+      'eventProperties.constructor',
+      'forbiddenKey',
+    ],
+    [
+      'value over 500 as JSON',
+      { eventName: 'x', userId: 'u', eventProperties: { note: long(499) } },
+      'eventProperties.note',
+      'maxLength',
+    ],
+    [
+      'key over 500 as JSON',
+      { eventName: 'x', userId: 'u', eventProperties: { [long(499)]: 1 } },
+      `eventProperties.${long(40)}…`,
+      'maxLength',
+    ],
+    [
+      'mailing list value not boolean',
+      { eventName: 'x', userId: 'u', mailingLists: { l: 'yes' } },
+      'mailingLists.l',
+      'isBoolean',
+    ],
+    ['unknown top-level field', { eventName: 'x', userId: 'u', firstName: 'Ada' }, 'firstName', 'whitelist'],
+    ['top-level __proto__', JSON.parse('{"eventName":"x","userId":"u","__proto__":{"a":1}}'), '__proto__', 'whitelist'],
+    ['null event', null, 'event', 'isObject'],
+    ['string event', 'signup', 'event', 'isObject'],
+  ];
+
+  it.each(invalid)('rejects %s, naming the field, with no request', async (_name, event, path, rule) => {
+    const error = await rejection(loops.sendEvent(event as SendEventInput));
+    expect(error).toBeInstanceOf(LoopsValidationError);
+    const issues = (error as LoopsValidationError).errors;
+    expect(issues).toContainEqual(expect.objectContaining({ path, rule }));
+    expect(error.message).toContain(issues.find((issue) => issue.path === path)?.message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('lists every violation at once', async () => {
+    const error = (await rejection(
+      loops.sendEvent({ eventName: 'a:b', email: 'nope', eventProperties: { x: null } } as never),
+    )) as LoopsValidationError;
+    expect(error.errors.map((issue) => issue.path).sort()).toEqual(['email', 'eventName', 'eventProperties.x']);
+  });
+
+  it('accepts a SendEventDto instance and applies the same rules to it', async () => {
+    const dto = Object.assign(new SendEventDto(), { eventName: 'dto', userId: 'u1' });
+    await expect(loops.sendEvent(dto)).resolves.toMatchObject({ success: true });
+    const bad = Object.assign(new SendEventDto(), { eventName: 'dto' });
+    await expect(loops.sendEvent(bad)).rejects.toBeInstanceOf(LoopsValidationError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('rejects a nested object with an own constructor key without tripping class-transformer', async () => {
+    const error = (await rejection(
+      loops.sendEvent({ eventName: 'x', userId: 'u', eventProperties: { a: { constructor: 'x' } } as never }),
+    )) as LoopsValidationError;
+    expect(error.errors).toContainEqual(
+      expect.objectContaining({ path: 'eventProperties.a', rule: 'isPropertyValue' }),
+    );
+  });
+
+  it('rejects a cyclic property value instead of recursing forever', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const error = (await rejection(
+      loops.sendEvent({ eventName: 'x', userId: 'u', eventProperties: cyclic as never }),
+    )) as LoopsValidationError;
+    expect(error.errors).toContainEqual(expect.objectContaining({ path: 'eventProperties.self' }));
+  });
+
+  it.each([
+    ['empty', ''],
+    ['101 characters', long(101)],
+    ['a space', 'a b'],
+    ['CR LF', 'a\r\nX-Injected: 1'],
+    ['non-ASCII', 'clé'],
+  ])('rejects an idempotencyKey with %s', async (_name, idempotencyKey) => {
+    const error = (await rejection(
+      loops.sendEvent({ eventName: 'x', userId: 'u' }, { idempotencyKey }),
+    )) as LoopsValidationError;
+    expect(error.errors[0]).toMatchObject({ path: 'idempotencyKey', rule: 'idempotencyKey' });
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('wire format', () => {
+  it('posts to {baseUrl}/events/send with the documented headers and a generated v4 key', async () => {
+    const result = await loops.sendEvent({ eventName: 'signup', email: 'ada@example.com' });
+    const [request] = server.requests;
+    expect(request.method).toBe('POST');
+    expect(request.path).toBe('/api/v1/events/send');
+    expect(request.headers).toMatchObject({
+      authorization: `Bearer ${SECRET_KEY}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': `nestjs-loops/${version}`,
+    });
+    expect(result.idempotencyKey).toMatch(UUID_V4);
+    expect(request.headers['idempotency-key']).toBe(result.idempotencyKey);
+  });
+
+  it('sends the caller key, and a fresh key for every call otherwise', async () => {
+    await loops.sendEvent({ eventName: 'a', userId: 'u' }, { idempotencyKey: 'order-42' });
+    await loops.sendEvent({ eventName: 'a', userId: 'u' });
+    await loops.sendEvent({ eventName: 'a', userId: 'u' });
+    const keys = server.requests.map((request) => request.headers['idempotency-key']);
+    expect(keys[0]).toBe('order-42');
+    expect(new Set(keys).size).toBe(3);
+  });
+
+  it('flattens contact properties, keeps null, and sends Dates as ISO strings', async () => {
+    await loops.sendEvent({
+      eventName: 'planChanged',
+      email: 'ada@example.com',
+      userId: 'user-1',
+      eventProperties: { at: new Date('2026-05-06T07:08:09.010Z'), plan: 'pro' },
+      contactProperties: { firstName: 'Ada', trialEndsAt: new Date(Date.UTC(2026, 0, 1)), company: null },
+      mailingLists: { news: true },
+    });
+    expect(server.accepted[0].body).toEqual({
+      eventName: 'planChanged',
+      email: 'ada@example.com',
+      userId: 'user-1',
+      firstName: 'Ada',
+      trialEndsAt: '2026-01-01T00:00:00.000Z',
+      company: null,
+      eventProperties: { at: '2026-05-06T07:08:09.010Z', plan: 'pro' },
+      mailingLists: { news: true },
+    });
+  });
+
+  it('leaves out the fields that were not given', async () => {
+    await loops.sendEvent({ eventName: 'ping', userId: 'u' });
+    expect(JSON.parse(server.requests[0].rawBody)).toEqual({ eventName: 'ping', userId: 'u' });
+  });
+
+  it('does not let the http option replace Authorization', async () => {
+    const other = await createLoopsTestingApp(server, {
+      apiKey: SECRET_KEY,
+      http: { headers: { Authorization: 'Bearer stolen', 'X-Extra': 'kept' } },
+    });
+    await other.loops.sendEvent({ eventName: 'x', userId: 'u' });
+    expect(server.requests[0].headers).toMatchObject({ authorization: `Bearer ${SECRET_KEY}`, 'x-extra': 'kept' });
+    await other.app.close();
+  });
+});
+
+describe('same body as the official loops SDK', () => {
+  const inputs: SendEventInput[] = [
+    { eventName: 'signup', email: 'ada@example.com' },
+    { eventName: 'signup', userId: 'user-1' },
+    { eventName: 'signup', email: 'ada@example.com', userId: 'user-1' },
+    { eventName: 'signup', email: 'ada@example.com', eventProperties: { plan: 'pro', seats: 3, annual: true } },
+    { eventName: 'signup', email: 'ada@example.com', contactProperties: { firstName: 'Ada', age: 36, vip: true } },
+    { eventName: 'signup', email: 'ada@example.com', contactProperties: { company: null } },
+    { eventName: 'signup', userId: 'u', mailingLists: { a: true, b: false } },
+    {
+      eventName: 'everything',
+      email: 'ada@example.com',
+      userId: 'user-1',
+      eventProperties: { note: 'x'.repeat(498), n: -1.5 },
+      contactProperties: { firstName: 'Ada', lastName: 'Lovelace', source: 'api', subscribed: true, userGroup: 'a' },
+      mailingLists: { news: true },
+    },
+  ];
+
+  it.each(inputs.map((input, index) => [index, input] as const))('input %i', async (_index, input) => {
+    const sdk = new LoopsClient(SECRET_KEY);
+    sdk.apiRoot = `${server.url}/api/`;
+    await sdk.sendEvent(input as never);
+    await loops.sendEvent(input);
+    const [fromSdk, fromModule] = server.requests.map((request) => JSON.parse(request.rawBody) as unknown);
+    expect(fromModule).toEqual(fromSdk);
+    expect(server.requests.map((request) => request.path)).toEqual(['/api/v1/events/send', '/api/v1/events/send']);
+  });
+});
+
+describe('errors from Loops answers', () => {
+  const event: SendEventInput = { eventName: 'x', userId: 'u' };
+
+  it('400 becomes LoopsApiError with the status, Loops message and body', async () => {
+    server.script({ kind: 'status', status: 400, body: { success: false, message: 'Multiple contacts found' } });
+    const error = (await rejection(loops.sendEvent(event))) as LoopsApiError;
+    expect(error).toBeInstanceOf(LoopsApiError);
+    expect(error).toMatchObject({ status: 400, loopsMessage: 'Multiple contacts found' });
+    expect(error.body).toEqual({ success: false, message: 'Multiple contacts found' });
+    expect(error.message).toBe('Loops answered 400: Multiple contacts found');
+  });
+
+  it('a non-JSON body (an HTML 502 from a load balancer) is kept as rawBody', async () => {
+    server.script({ kind: 'status', status: 502, rawBody: '<html><body>Bad gateway</body></html>' });
+    const error = (await rejection(loops.sendEvent(event))) as LoopsApiError;
+    expect(error).toMatchObject({ status: 502, rawBody: '<html><body>Bad gateway</body></html>', body: undefined });
+  });
+
+  it.each([401, 403])('%i becomes LoopsAuthError without the key', async (status) => {
+    server.script({ kind: 'status', status, body: { success: false, message: 'Invalid API key' } });
+    const error = (await rejection(loops.sendEvent(event))) as LoopsAuthError;
+    expect(error).toBeInstanceOf(LoopsAuthError);
+    expect(error).toBeInstanceOf(LoopsApiError);
+    expect(error.status).toBe(status);
+    expect(error.message).toMatch(/rejected the API key/);
+  });
+
+  it('a wrong key, answered by the server itself, is LoopsAuthError too (older { error } body form)', async () => {
+    const wrong = await createLoopsTestingApp(server, { apiKey: 'wrong-key', retry: false });
+    server.script({ kind: 'status', status: 401, body: { error: 'Invalid API key' } });
+    const error = (await rejection(wrong.loops.sendEvent(event))) as LoopsAuthError;
+    expect(error.loopsMessage).toBe('Invalid API key');
+    await wrong.app.close();
+  });
+
+  it('429 becomes LoopsRateLimitError with the x-ratelimit-* headers', async () => {
+    server.script({
+      kind: 'status',
+      status: 429,
+      headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0' },
+    });
+    const error = (await rejection(loops.sendEvent(event))) as LoopsRateLimitError;
+    expect(error).toBeInstanceOf(LoopsRateLimitError);
+    expect(error).toMatchObject({ status: 429, limit: 10, remaining: 0 });
+  });
+
+  it('429 without usable headers leaves limit and remaining undefined', async () => {
+    server.script({ kind: 'status', status: 429, headers: { 'x-ratelimit-limit': '', 'x-ratelimit-remaining': '' } });
+    const error = (await rejection(loops.sendEvent(event))) as LoopsRateLimitError;
+    expect(error.limit).toBeUndefined();
+    expect(error.remaining).toBeUndefined();
+  });
+
+  it('409 for a caller-supplied key becomes LoopsIdempotencyConflictError', async () => {
+    await loops.sendEvent(event, { idempotencyKey: 'once' });
+    const error = (await rejection(
+      loops.sendEvent(event, { idempotencyKey: 'once' }),
+    )) as LoopsIdempotencyConflictError;
+    expect(error).toBeInstanceOf(LoopsIdempotencyConflictError);
+    expect(error).toMatchObject({ status: 409, idempotencyKey: 'once' });
+    expect(server.acceptedCount('once')).toBe(1);
+  });
+
+  it('a refused connection becomes LoopsNetworkError with a cause', async () => {
+    const closed = await LoopsCompatibleServer.start();
+    await closed.close();
+    const unreachable = await createLoopsTestingApp(closed, { retry: false });
+    const error = (await rejection(unreachable.loops.sendEvent(event))) as LoopsNetworkError;
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.cause).toBeInstanceOf(Error);
+    await unreachable.app.close();
+  });
+
+  it('no error, cause or log line carries the API key', async () => {
+    const errors: unknown[] = [];
+    const answers = [
+      { kind: 'status', status: 400, body: { success: false, message: 'bad' } },
+      { kind: 'status', status: 401, body: { success: false } },
+      { kind: 'status', status: 429 },
+      { kind: 'status', status: 503, rawBody: 'down' },
+      { kind: 'drop' },
+    ] as const;
+    for (const answer of answers) {
+      server.script(answer);
+      errors.push(await rejection(loops.sendEvent(event)));
+    }
+    errors.push(await rejection(loops.sendEvent({ eventName: 'a:b' } as SendEventInput)));
+    const printed = errors.map((error) => {
+      const { cause } = error as Error;
+      return [
+        String(error),
+        (error as Error).stack,
+        JSON.stringify(error),
+        inspect(error, { depth: 5 }),
+        String(cause),
+      ].join('\n');
+    });
+    printed.push(...testing.logger.texts());
+    expect(printed.join('\n')).not.toContain(SECRET_KEY);
+    expect(errors).toHaveLength(6);
+  });
+});
