@@ -1,0 +1,45 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { LoopsModuleOptions } from '../interfaces/loops-module-options.interface';
+import { LOOPS_MODULE_OPTIONS } from '../loops.module-definition';
+import { LoopsEventInterceptor } from '../loops-event.interceptor';
+import { LoopsEventsService } from '../loops-events.service';
+import { LOOPS_RESOLVED_OPTIONS, resolveLoopsOptions } from '../loops-options';
+import { LoopsTransport } from '../transport/loops-transport';
+import { InMemoryLoopsTransport } from './in-memory-loops-transport';
+import { LoopsTestRecorder } from './loops-test-recorder';
+
+/** The delivery options a test may set; the key and the URL are never used. */
+export type LoopsTestingModuleOptions = Pick<
+  LoopsModuleOptions,
+  'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs'
+>;
+
+/**
+ * The real `LoopsEventsService` and `LoopsEventInterceptor` over an in-memory transport: same
+ * validation, results and errors, nothing leaves the process. Global, like `LoopsModule`.
+ */
+@Module({})
+export class LoopsTestingModule {
+  /** Retries and rate limiting are off unless asked for, so a scripted failure fails at once. */
+  static forRoot(options: LoopsTestingModuleOptions = {}): DynamicModule {
+    const moduleOptions: LoopsModuleOptions = {
+      apiKey: 'loops-testing',
+      retry: false,
+      rateLimit: false,
+      ...options,
+    };
+    return {
+      module: LoopsTestingModule,
+      global: true,
+      providers: [
+        { provide: LOOPS_MODULE_OPTIONS, useValue: moduleOptions },
+        { provide: LOOPS_RESOLVED_OPTIONS, useFactory: resolveLoopsOptions, inject: [LOOPS_MODULE_OPTIONS] },
+        LoopsTestRecorder,
+        { provide: LoopsTransport, useClass: InMemoryLoopsTransport },
+        LoopsEventsService,
+        LoopsEventInterceptor,
+      ],
+      exports: [LoopsEventsService, LoopsEventInterceptor, LoopsTestRecorder, LOOPS_MODULE_OPTIONS],
+    };
+  }
+}

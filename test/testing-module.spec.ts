@@ -1,0 +1,191 @@
+import { Controller, INestApplication, Module, Param, Post } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import {
+  EmitLoopsEvent,
+  LoopsApiError,
+  LoopsAuthError,
+  LoopsEventsService,
+  LoopsIdempotencyConflictError,
+  LoopsModule,
+  LoopsNetworkError,
+  LoopsValidationError,
+} from '../lib';
+import { LoopsTestingModule, LoopsTestRecorder } from '../lib/testing';
+
+@Controller('accounts')
+class AccountsController {
+  @Post(':id/upgrade')
+  @EmitLoopsEvent({ eventName: 'upgraded', eventProperties: (ctx) => ({ plan: ctx.result.plan }) })
+  upgrade(@Param('id') id: string) {
+    return { userId: id, email: `${id}@example.com`, plan: 'pro' };
+  }
+}
+
+@Module({ controllers: [AccountsController] })
+class AccountsModule {}
+
+/**
+ * An app module as users write it, talking to real Loops. `overrideModule` matches a dynamic module by
+ * reference, so the app keeps the one it imports in a constant.
+ */
+const loopsModule = LoopsModule.forRootAsync({
+  imports: [ConfigModule],
+  inject: [ConfigService],
+  useFactory: (config: ConfigService) => ({ apiKey: config.getOrThrow<string>('LOOPS_API_KEY') }),
+});
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ LOOPS_API_KEY: 'real-key' })] }),
+    loopsModule,
+    AccountsModule,
+  ],
+})
+class AppModule {}
+
+describe('LoopsTestingModule', () => {
+  let app: INestApplication;
+  let loops: LoopsEventsService;
+  let recorder: LoopsTestRecorder;
+
+  beforeEach(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [LoopsTestingModule.forRoot(), AccountsModule],
+    }).compile();
+    app = moduleRef.createNestApplication();
+    await app.init();
+    loops = app.get(LoopsEventsService);
+    recorder = app.get(LoopsTestRecorder);
+  });
+  afterEach(() => app.close());
+
+  it('records the wire body and idempotency key of each event, nothing leaving the process', async () => {
+    const result = await loops.sendEvent(
+      {
+        eventName: 'signup',
+        email: 'ada@example.com',
+        contactProperties: { firstName: 'Ada', company: null },
+        eventProperties: { at: new Date('2026-02-03T04:05:06.000Z') },
+      },
+      { idempotencyKey: 'signup-ada' },
+    );
+    expect(result).toMatchObject({ success: true, idempotencyKey: 'signup-ada', attempts: 1 });
+    expect(recorder.events).toEqual([
+      {
+        eventName: 'signup',
+        idempotencyKey: 'signup-ada',
+        body: {
+          eventName: 'signup',
+          email: 'ada@example.com',
+          firstName: 'Ada',
+          company: null,
+          eventProperties: { at: '2026-02-03T04:05:06.000Z' },
+        },
+        headers: expect.objectContaining({ 'Idempotency-Key': 'signup-ada' }),
+      },
+    ]);
+  });
+
+  it('answers a reused idempotency key with 409, as Loops does', async () => {
+    await loops.sendEvent({ eventName: 'a', userId: 'u' }, { idempotencyKey: 'k' });
+    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' }, { idempotencyKey: 'k' })).rejects.toBeInstanceOf(
+      LoopsIdempotencyConflictError,
+    );
+    expect(recorder.events).toHaveLength(1);
+  });
+
+  it('still rejects bad events, recording nothing', async () => {
+    await expect(loops.sendEvent({ eventName: 'a:b' } as never)).rejects.toBeInstanceOf(LoopsValidationError);
+    expect(() => loops.enqueueEvent({ eventName: 'x', email: 'nope' })).toThrow(LoopsValidationError);
+    expect(recorder.events).toHaveLength(0);
+  });
+
+  it('waitFor resolves with a background event once it is delivered', async () => {
+    const waiting = recorder.waitFor('welcome');
+    loops.enqueueEvent({ eventName: 'welcome', userId: 'u1' });
+    await expect(waiting).resolves.toMatchObject({
+      eventName: 'welcome',
+      body: { eventName: 'welcome', userId: 'u1' },
+    });
+    await expect(recorder.waitFor('welcome')).resolves.toMatchObject({ eventName: 'welcome' });
+  });
+
+  it('waitFor rejects with a clear error when the event never comes', async () => {
+    loops.enqueueEvent({ eventName: 'other', userId: 'u1' });
+    await loops.flush();
+    await expect(recorder.waitFor('welcome', { timeoutMs: 50 })).rejects.toThrow(
+      'No Loops event "welcome" was sent within 50 ms (sent so far: other)',
+    );
+  });
+
+  it('failNext scripts statuses and errors, then sends normally again', async () => {
+    recorder.failNext(1, { status: 500, body: { success: false, message: 'boom' } });
+    recorder.failNext(1, new LoopsNetworkError('socket hang up', 'ECONNRESET'));
+    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' })).rejects.toMatchObject({
+      constructor: LoopsApiError,
+      status: 500,
+      loopsMessage: 'boom',
+    });
+    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' })).resolves.toMatchObject({ success: true });
+    expect(recorder.events).toHaveLength(1);
+  });
+
+  it('a scripted failure of a background event shows up on deliveries$', async () => {
+    recorder.failNext(1, { status: 401 });
+    const outcome = firstValueFrom(loops.deliveries$);
+    loops.enqueueEvent({ eventName: 'a', userId: 'u' });
+    await expect(outcome).resolves.toMatchObject({ status: 'failed', error: expect.any(LoopsAuthError) });
+  });
+
+  it('drives @EmitLoopsEvent routes', async () => {
+    await request(app.getHttpServer()).post('/accounts/42/upgrade').expect(201);
+    const event = await recorder.waitFor('upgraded');
+    expect(event.body).toEqual({
+      eventName: 'upgraded',
+      email: '42@example.com',
+      userId: '42',
+      eventProperties: { plan: 'pro' },
+    });
+  });
+
+  it('clear() forgets events and scripted failures', async () => {
+    recorder.failNext(2, { status: 503 });
+    await loops.sendEvent({ eventName: 'a', userId: 'u' }).catch(() => undefined);
+    recorder.clear();
+    await loops.sendEvent({ eventName: 'b', userId: 'u' });
+    expect(recorder.events.map((event) => event.eventName)).toEqual(['b']);
+  });
+
+  it('retries when asked to, against scripted failures', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [LoopsTestingModule.forRoot({ retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 2 } })],
+    }).compile();
+    const retrying = moduleRef.get(LoopsTestRecorder);
+    retrying.failNext(2, { status: 503 });
+    await expect(moduleRef.get(LoopsEventsService).sendEvent({ eventName: 'a', userId: 'u' })).resolves.toMatchObject({
+      attempts: 3,
+    });
+    await moduleRef.close();
+  });
+});
+
+describe('replacing LoopsModule in an app module', () => {
+  it('overrideModule swaps the LoopsModule.forRootAsync import for the testing module', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .overrideModule(loopsModule)
+      .useModule(LoopsTestingModule.forRoot())
+      .compile();
+    const app = moduleRef.createNestApplication();
+    await app.init();
+    const recorder = app.get(LoopsTestRecorder);
+    const events = firstValueFrom(app.get(LoopsEventsService).deliveries$.pipe(take(1), toArray()));
+    await request(app.getHttpServer()).post('/accounts/7/upgrade').expect(201);
+    await expect(recorder.waitFor('upgraded')).resolves.toMatchObject({ body: { userId: '7' } });
+    expect(await events).toEqual([expect.objectContaining({ status: 'sent', eventName: 'upgraded' })]);
+    await app.close();
+  });
+});
