@@ -39,22 +39,14 @@ export class LoopsEventInterceptor implements NestInterceptor {
 
     const background = definitions.filter((definition) => definition.mode !== 'await');
     const awaited = definitions.filter((definition) => definition.mode === 'await');
-    let ctx: LoopsEventContext | undefined;
     let result: unknown;
     return next.handle().pipe(
       tap({
         next: (value: unknown) => (result = value),
         // `complete` never runs when the handler fails: no event then.
-        complete: () => {
-          ctx = this.createContext(context, result);
-          for (const definition of background) this.enqueue(definition, ctx);
-        },
+        complete: () => this.enqueueAll(background, context, result),
       }),
-      concatWith(
-        defer(() => Promise.all(awaited.map((definition) => this.send(definition, ctx as LoopsEventContext)))).pipe(
-          ignoreElements(),
-        ),
-      ),
+      concatWith(defer(() => this.sendAll(awaited, context, result)).pipe(ignoreElements())),
     );
   }
 
@@ -113,13 +105,39 @@ export class LoopsEventInterceptor implements NestInterceptor {
     return { result, request, data: this.getData(context, request), context };
   }
 
-  private enqueue(definition: EmitLoopsEventOptions, ctx: LoopsEventContext): void {
+  /** Background events: whatever goes wrong is reported, never thrown into the response. */
+  private enqueueAll(definitions: EmitLoopsEventOptions[], context: ExecutionContext, result: unknown): void {
+    if (definitions.length === 0) return;
+    let ctx: LoopsEventContext;
     try {
-      if (definition.when && !definition.when(ctx)) return;
-      this.loops.enqueueEvent(this.buildEvent(definition, ctx), { idempotencyKey: definition.idempotencyKey?.(ctx) });
+      ctx = this.createContext(context, result);
     } catch (error) {
-      this.loops.reportDropped(definition.eventName, toError(error), describeHandler(ctx.context));
+      for (const definition of definitions) this.reportDropped(definition, error, context);
+      return;
     }
+    for (const definition of definitions) {
+      try {
+        if (definition.when && !definition.when(ctx)) continue;
+        this.loops.enqueueEvent(this.buildEvent(definition, ctx), { idempotencyKey: definition.idempotencyKey?.(ctx) });
+      } catch (error) {
+        this.reportDropped(definition, error, context);
+      }
+    }
+  }
+
+  /** Awaited events: the response waits for them and fails with their error. */
+  private async sendAll(
+    definitions: EmitLoopsEventOptions[],
+    context: ExecutionContext,
+    result: unknown,
+  ): Promise<void> {
+    if (definitions.length === 0) return;
+    const ctx = this.createContext(context, result);
+    await Promise.all(definitions.map((definition) => this.send(definition, ctx)));
+  }
+
+  private reportDropped(definition: EmitLoopsEventOptions, error: unknown, context: ExecutionContext): void {
+    this.loops.reportDropped(definition.eventName, toError(error), describeHandler(context));
   }
 
   private async send(definition: EmitLoopsEventOptions, ctx: LoopsEventContext): Promise<void> {
@@ -130,7 +148,7 @@ export class LoopsEventInterceptor implements NestInterceptor {
       event = this.buildEvent(definition, ctx);
       idempotencyKey = definition.idempotencyKey?.(ctx);
     } catch (error) {
-      this.loops.reportDropped(definition.eventName, toError(error), describeHandler(ctx.context));
+      this.reportDropped(definition, error, ctx.context);
       throw error;
     }
     await this.loops.sendEvent(event, { idempotencyKey });

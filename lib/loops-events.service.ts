@@ -5,6 +5,7 @@ import { DeliveryQueue } from './delivery/delivery-queue';
 import { DeliveryAttemptResult, LoopsSender, PreparedEvent } from './delivery/loops-sender';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
+import { LoopsIdempotencyConflictError } from './errors/loops-idempotency-conflict.error';
 import { LoopsShutdownError } from './errors/loops-shutdown.error';
 import type { LoopsDeliveryOutcome } from './interfaces/loops-delivery-outcome.interface';
 import type { LoopsSendResult, SendEventOptions } from './interfaces/loops-send-result.interface';
@@ -135,8 +136,22 @@ export class LoopsEventsService implements OnApplicationShutdown {
 
   private async deliverInBackground(event: PreparedEvent): Promise<void> {
     const outcome = await this.deliver(event, this.shutdownController.signal);
+    if (!outcome.ok && outcome.error instanceof LoopsIdempotencyConflictError) {
+      // The key was chosen by the caller to name one logical event (an order id, say), and Loops has it
+      // already: a client's retry of the request that enqueued it. Delivered, not failed.
+      this.logger.log(
+        `Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`,
+      );
+      return this.emitSent(event, { attempts: outcome.attempts, deduplicated: true, dryRun: false });
+    }
     if (!outcome.ok) return this.emitFailure(event, outcome.error, outcome.attempts);
-    const { attempts, deduplicated, dryRun } = outcome.result;
+    this.emitSent(event, outcome.result);
+  }
+
+  private emitSent(
+    event: PreparedEvent,
+    { attempts, deduplicated, dryRun }: Omit<LoopsSendResult, 'success' | 'idempotencyKey'>,
+  ): void {
     this.outcomes.next({
       status: 'sent',
       eventName: event.eventName,
