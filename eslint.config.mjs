@@ -10,6 +10,7 @@ export default tseslint.config(
       'test/compat/*/node_modules/',
       'sample/dist/',
       'bench/results.json',
+      'bench/dist/',
     ],
   },
   js.configs.recommended,

@@ -29,8 +29,11 @@ export interface EmitLoopsEventOptions<TResult = any, TRequest = any> {
   mailingLists?: LoopsEventValue<Record<string, boolean>, TResult, TRequest>;
   /** Return false to skip the event for this call. */
   when?: (ctx: LoopsEventContext<TResult, TRequest>) => boolean;
-  /** A key derived from the request (an order id, say), so that a client's retry sends the event once. */
-  idempotencyKey?: (ctx: LoopsEventContext<TResult, TRequest>) => string;
+  /**
+   * A key derived from the request (an order id, say), so that a client's retry sends the event once.
+   * Returning `undefined` falls back to a generated key.
+   */
+  idempotencyKey?: (ctx: LoopsEventContext<TResult, TRequest>) => string | undefined;
   /**
    * `background` (default): the response does not wait; failures are logged and reported on `deliveries$`.
    * `await`: the response waits for Loops to accept the event and fails with the `LoopsError` if it can't.

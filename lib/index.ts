@@ -8,6 +8,8 @@ export {
   type LoopsOptionsFactory,
 } from './loops.module-definition';
 export {
+  type LoopsBullMqDeliveryOptions,
+  type LoopsMemoryDeliveryOptions,
   type LoopsModuleOptions,
   type LoopsQueueOptions,
   type LoopsRateLimitOptions,
@@ -36,3 +38,4 @@ export { LoopsIdempotencyConflictError } from './errors/loops-idempotency-confli
 export { LoopsNetworkError } from './errors/loops-network.error';
 export { LoopsQueueFullError } from './errors/loops-queue-full.error';
 export { LoopsShutdownError } from './errors/loops-shutdown.error';
+export { LoopsQueueUnavailableError } from './errors/loops-queue-unavailable.error';

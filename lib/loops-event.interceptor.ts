@@ -41,12 +41,13 @@ export class LoopsEventInterceptor implements NestInterceptor {
     const awaited = definitions.filter((definition) => definition.mode === 'await');
     let result: unknown;
     return next.handle().pipe(
-      tap({
-        next: (value: unknown) => (result = value),
-        // `complete` never runs when the handler fails: no event then.
-        complete: () => this.enqueueAll(background, context, result),
-      }),
-      concatWith(defer(() => this.sendAll(awaited, context, result)).pipe(ignoreElements())),
+      tap({ next: (value: unknown) => (result = value) }),
+      // Runs only once the handler has completed: an error skips it, and no event goes out.
+      concatWith(
+        defer(() =>
+          Promise.all([this.enqueueAll(background, context, result), this.sendAll(awaited, context, result)]),
+        ).pipe(ignoreElements()),
+      ),
     );
   }
 
@@ -105,8 +106,15 @@ export class LoopsEventInterceptor implements NestInterceptor {
     return { result, request, data: this.getData(context, request), context };
   }
 
-  /** Background events: whatever goes wrong is reported, never thrown into the response. */
-  private enqueueAll(definitions: EmitLoopsEventOptions[], context: ExecutionContext, result: unknown): void {
+  /**
+   * Background events: the response waits only until the queue holds them (at once in memory, an
+   * acknowledgement from Redis with BullMQ); whatever goes wrong is reported, never thrown into it.
+   */
+  private async enqueueAll(
+    definitions: EmitLoopsEventOptions[],
+    context: ExecutionContext,
+    result: unknown,
+  ): Promise<void> {
     if (definitions.length === 0) return;
     let ctx: LoopsEventContext;
     try {
@@ -115,13 +123,16 @@ export class LoopsEventInterceptor implements NestInterceptor {
       for (const definition of definitions) this.reportDropped(definition, error, context);
       return;
     }
-    for (const definition of definitions) {
-      try {
-        if (definition.when && !definition.when(ctx)) continue;
-        this.loops.enqueueEvent(this.buildEvent(definition, ctx), { idempotencyKey: definition.idempotencyKey?.(ctx) });
-      } catch (error) {
-        this.reportDropped(definition, error, context);
-      }
+    await Promise.all(definitions.map((definition) => this.enqueue(definition, ctx, context)));
+  }
+
+  private async enqueue(definition: EmitLoopsEventOptions, ctx: LoopsEventContext, context: ExecutionContext) {
+    try {
+      if (definition.when && !definition.when(ctx)) return;
+      const event = this.buildEvent(definition, ctx);
+      await this.loops.enqueueEventAsync(event, { idempotencyKey: definition.idempotencyKey?.(ctx) });
+    } catch (error) {
+      this.reportDropped(definition, error, context);
     }
   }
 

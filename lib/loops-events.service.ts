@@ -1,42 +1,54 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Observable, Subject } from 'rxjs';
-import { DeliveryQueue } from './delivery/delivery-queue';
+import type { BackgroundDelivery, BackgroundDeliveryHandlers } from './delivery/background-delivery';
+import { createBullMqBackgroundDelivery } from './delivery/bullmq-background-delivery';
 import { DeliveryAttemptResult, LoopsSender, PreparedEvent } from './delivery/loops-sender';
+import { MemoryBackgroundDelivery } from './delivery/memory-background-delivery';
+import { RateLimiter } from './delivery/rate-limiter';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsIdempotencyConflictError } from './errors/loops-idempotency-conflict.error';
-import { LoopsShutdownError } from './errors/loops-shutdown.error';
 import type { LoopsDeliveryOutcome } from './interfaces/loops-delivery-outcome.interface';
 import type { LoopsSendResult, SendEventOptions } from './interfaces/loops-send-result.interface';
 import { buildEventBody } from './loops-event-body';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from './loops-options';
 import { LoopsTransport } from './transport/loops-transport';
-import { abortableSleep } from './utils/abortable-sleep';
 import { maskEmails } from './utils/mask-email';
 
 /** Sends events to Loops, awaited (`sendEvent`) or in the background (`enqueueEvent`). */
 @Injectable()
-export class LoopsEventsService implements OnApplicationShutdown {
+export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   /** Every settled background delivery, and every event the interceptor had to drop. */
   readonly deliveries$: Observable<LoopsDeliveryOutcome>;
 
   protected readonly logger = new Logger(LoopsEventsService.name);
   private readonly outcomes = new Subject<LoopsDeliveryOutcome>();
   private readonly sender: LoopsSender;
-  private readonly queue: DeliveryQueue<PreparedEvent>;
-  /** Aborted when shutdown gives up waiting: cuts in-flight background attempts short. */
-  private readonly shutdownController = new AbortController();
+  private readonly background: BackgroundDelivery;
 
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     transport: LoopsTransport,
   ) {
     this.deliveries$ = this.outcomes.asObservable();
-    this.sender = new LoopsSender(options, transport);
-    this.queue = new DeliveryQueue(options.queue.concurrency, options.queue.maxPending, (event) =>
-      this.deliverInBackground(event),
-    );
+    const handlers: BackgroundDeliveryHandlers = {
+      deliver: (event, signal) => this.deliverInBackground(event, signal),
+      reportFailure: (event, error, attempts) => this.emitFailure(event, error, attempts),
+      logError: (message) => this.logger.error(message),
+    };
+    this.background =
+      options.delivery.queue === 'bullmq'
+        ? createBullMqBackgroundDelivery(options, options.delivery, handlers)
+        : new MemoryBackgroundDelivery(options, handlers);
+    const limiter =
+      this.background.sharedRateLimiter ??
+      (options.requestsPerSecond === undefined ? undefined : new RateLimiter(options.requestsPerSecond));
+    this.sender = new LoopsSender(options, transport, limiter);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.background.start();
   }
 
   /**
@@ -53,39 +65,44 @@ export class LoopsEventsService implements OnApplicationShutdown {
 
   /**
    * Validates the event at once and queues it for background delivery; returns its idempotency key.
-   * The outcome arrives on `deliveries$` (and in the log when it fails).
+   * The outcome arrives on `deliveries$` (and in the log when it fails). With BullMQ the job is added
+   * to Redis in the background; use `enqueueEventAsync` to wait until Redis has it.
    * @throws LoopsValidationError when the event breaks a rule.
    * @throws LoopsQueueFullError when `queue.maxPending` events are pending.
    * @throws LoopsShutdownError once the app is shutting down.
    */
   enqueueEvent(event: SendEventInput | SendEventDto, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
     const prepared = this.prepare(event, options.idempotencyKey);
-    this.queue.push(prepared);
+    this.background.add(prepared).catch((error: Error) => this.emitFailure(prepared, error, 0));
     return prepared.idempotencyKey;
   }
 
-  /** Background events waiting or in flight. */
+  /**
+   * `enqueueEvent` that resolves once the queue holds the event: at once in memory, once Redis
+   * acknowledged the job with BullMQ. Rejects (instead of reporting) when the event can't be queued,
+   * e.g. with `LoopsQueueUnavailableError` when Redis doesn't answer within `enqueueTimeoutMs`.
+   */
+  async enqueueEventAsync(
+    event: SendEventInput | SendEventDto,
+    options: Pick<SendEventOptions, 'idempotencyKey'> = {},
+  ): Promise<string> {
+    const prepared = this.prepare(event, options.idempotencyKey);
+    await this.background.add(prepared);
+    return prepared.idempotencyKey;
+  }
+
+  /** Background events taken by this instance and not settled yet. */
   get pendingCount(): number {
-    return this.queue.pending;
+    return this.background.pending;
   }
 
   /**
-   * Waits until every event enqueued before the call has settled (sent or failed).
+   * Waits until every event enqueued before the call has settled (sent or failed). With BullMQ: until
+   * the queue in Redis has nothing waiting, delayed or active, whichever instance delivers it.
    * @returns false if `timeoutMs` passed first.
    */
-  async flush(timeoutMs?: number): Promise<boolean> {
-    const settled = this.queue.settled().then(() => true);
-    if (timeoutMs === undefined) return settled;
-    const timeout = new AbortController();
-    const timedOut = abortableSleep(timeoutMs, timeout.signal).then(
-      () => false,
-      () => false,
-    );
-    try {
-      return await Promise.race([settled, timedOut]);
-    } finally {
-      timeout.abort();
-    }
+  flush(timeoutMs?: number): Promise<boolean> {
+    return this.background.flush(timeoutMs);
   }
 
   /**
@@ -98,22 +115,9 @@ export class LoopsEventsService implements OnApplicationShutdown {
     this.outcomes.next({ status: 'dropped', eventName, attempts: 0, error: reason });
   }
 
-  /** Stops accepting events and drains the queue within `shutdownTimeoutMs`, then reports what is left. */
+  /** Stops accepting events and settles the background queue within `shutdownTimeoutMs`. */
   async onApplicationShutdown(): Promise<void> {
-    this.queue.close();
-    const drained = await this.flush(this.options.shutdownTimeoutMs);
-    if (!drained) {
-      const { waiting, inFlight } = this.queue.takeRemaining();
-      const lost = [...inFlight, ...waiting];
-      this.logger.error(
-        `${lost.length} Loops event(s) could not be delivered within shutdownTimeoutMs ` +
-          `(${this.options.shutdownTimeoutMs} ms): ${summarizeNames(lost)}`,
-      );
-      const reason = new LoopsShutdownError('The app shut down before this event was delivered');
-      for (const event of waiting) this.emitFailure(event, reason, 0);
-      this.shutdownController.abort(reason);
-      await this.queue.settled();
-    }
+    await this.background.shutdown();
     this.outcomes.complete();
   }
 
@@ -134,8 +138,8 @@ export class LoopsEventsService implements OnApplicationShutdown {
     };
   }
 
-  private async deliverInBackground(event: PreparedEvent): Promise<void> {
-    const outcome = await this.deliver(event, this.shutdownController.signal);
+  private async deliverInBackground(event: PreparedEvent, signal: AbortSignal): Promise<LoopsDeliveryOutcome> {
+    const outcome = await this.deliver(event, signal);
     if (!outcome.ok && outcome.error instanceof LoopsIdempotencyConflictError) {
       // The key was chosen by the caller to name one logical event (an order id, say), and Loops has it
       // already: a client's retry of the request that enqueued it. Delivered, not failed.
@@ -145,46 +149,44 @@ export class LoopsEventsService implements OnApplicationShutdown {
       return this.emitSent(event, { attempts: outcome.attempts, deduplicated: true, dryRun: false });
     }
     if (!outcome.ok) return this.emitFailure(event, outcome.error, outcome.attempts);
-    this.emitSent(event, outcome.result);
+    return this.emitSent(event, outcome.result);
   }
 
   private emitSent(
     event: PreparedEvent,
     { attempts, deduplicated, dryRun }: Omit<LoopsSendResult, 'success' | 'idempotencyKey'>,
-  ): void {
-    this.outcomes.next({
+  ): LoopsDeliveryOutcome {
+    const outcome: LoopsDeliveryOutcome = {
       status: 'sent',
       eventName: event.eventName,
       idempotencyKey: event.idempotencyKey,
       attempts,
       deduplicated,
       dryRun,
-    });
+    };
+    this.outcomes.next(outcome);
+    return outcome;
   }
 
-  private emitFailure(event: PreparedEvent, error: Error, attempts: number): void {
+  private emitFailure(event: PreparedEvent, error: Error, attempts: number): LoopsDeliveryOutcome {
     this.logger.error(
       maskEmails(
         `Loops event "${event.eventName}" (${event.idempotencyKey}) for ${describeContact(event.body)} failed ` +
           `after ${attempts} attempt(s): ${error.message}`,
       ),
     );
-    this.outcomes.next({
+    const outcome: LoopsDeliveryOutcome = {
       status: 'failed',
       eventName: event.eventName,
       idempotencyKey: event.idempotencyKey,
       attempts,
       error,
-    });
+    };
+    this.outcomes.next(outcome);
+    return outcome;
   }
 }
 
 function describeContact(body: Record<string, unknown>): string {
   return typeof body.email === 'string' ? body.email : `userId ${String(body.userId)}`;
-}
-
-function summarizeNames(events: PreparedEvent[]): string {
-  const counts = new Map<string, number>();
-  for (const { eventName } of events) counts.set(eventName, (counts.get(eventName) ?? 0) + 1);
-  return [...counts].map(([name, count]) => `${name} (${count})`).join(', ');
 }

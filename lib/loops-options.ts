@@ -1,6 +1,6 @@
 import type { AxiosRequestConfig } from 'axios';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
-import type { LoopsModuleOptions } from './interfaces/loops-module-options.interface';
+import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
 
 export const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 
@@ -14,9 +14,12 @@ export interface ResolvedLoopsOptions {
   requestsPerSecond: number | undefined;
   queue: { concurrency: number; maxPending: number };
   shutdownTimeoutMs: number;
+  delivery: { queue: 'memory' } | ResolvedBullMqDelivery;
   dryRun: boolean;
   http: AxiosRequestConfig;
 }
+
+export type ResolvedBullMqDelivery = Required<LoopsBullMqDeliveryOptions>;
 
 /** Internal injection token of {@link ResolvedLoopsOptions}. */
 export const LOOPS_RESOLVED_OPTIONS = Symbol('LOOPS_RESOLVED_OPTIONS');
@@ -57,6 +60,7 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
       maxPending: readNumber(queue.maxPending, 'queue.maxPending', 10_000, { min: 1, integer: true }),
     },
     shutdownTimeoutMs: readNumber(options.shutdownTimeoutMs, 'shutdownTimeoutMs', 10_000, { min: 0 }),
+    delivery: readDelivery(options.delivery),
     dryRun,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
   };
@@ -95,6 +99,34 @@ function readBaseUrl(value: unknown): string {
     throw new LoopsConfigurationError('baseUrl', 'must not contain credentials, a query or a fragment');
   }
   return url.href.replace(/\/+$/, '');
+}
+
+function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
+  const delivery = readObject(value, 'delivery');
+  if (delivery.queue === undefined || delivery.queue === 'memory') return { queue: 'memory' };
+  if (delivery.queue !== 'bullmq') throw new LoopsConfigurationError('delivery.queue', "must be 'memory' or 'bullmq'");
+  if (typeof delivery.connection !== 'object' || delivery.connection === null) {
+    throw new LoopsConfigurationError(
+      'delivery.connection',
+      'is required with BullMQ: ioredis options or an ioredis instance',
+    );
+  }
+  const queueName = delivery.queueName ?? 'loops-events';
+  if (typeof queueName !== 'string' || !/^[\w.-]+$/.test(queueName)) {
+    throw new LoopsConfigurationError('delivery.queueName', 'must be letters, digits, ".", "_" or "-"');
+  }
+  const prefix = delivery.prefix ?? 'bull';
+  if (typeof prefix !== 'string' || prefix === '') {
+    throw new LoopsConfigurationError('delivery.prefix', 'must be a non-empty string');
+  }
+  return {
+    queue: 'bullmq',
+    connection: delivery.connection,
+    queueName,
+    prefix,
+    enqueueTimeoutMs: readNumber(delivery.enqueueTimeoutMs, 'delivery.enqueueTimeoutMs', 5_000, { min: 1 }),
+    lockDurationMs: readNumber(delivery.lockDurationMs, 'delivery.lockDurationMs', 30_000, { min: 100 }),
+  };
 }
 
 function isLoopback(hostname: string): boolean {

@@ -9,7 +9,7 @@ import type { ResolvedLoopsOptions } from '../loops-options';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { backoffDelay } from './backoff';
-import { RateLimiter } from './rate-limiter';
+import type { SendRateLimiter } from './rate-limiter';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same relative path from lib/ and dist/
 const { version } = require('../../package.json') as { version: string };
@@ -33,14 +33,13 @@ export type DeliveryAttemptResult =
  * `Idempotency-Key` for all attempts so that Loops accepts the event at most once.
  */
 export class LoopsSender {
-  private readonly limiter: RateLimiter | undefined;
   private readonly url: string;
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
+    private readonly limiter: SendRateLimiter | undefined,
   ) {
-    this.limiter = options.requestsPerSecond === undefined ? undefined : new RateLimiter(options.requestsPerSecond);
     this.url = `${options.baseUrl}/events/send`;
   }
 
@@ -60,10 +59,9 @@ export class LoopsSender {
       if (attempt >= maxAttempts || !isRetryable(error)) return { ok: false, error, attempts: attempt };
       const delay = backoffDelay(attempt, this.options.retry);
       try {
-        await abortableSleep(
-          error instanceof LoopsRateLimitError ? Math.max(delay, RATE_LIMIT_WINDOW_MS) : delay,
-          signal,
-        );
+        // After a 429, a whole window first; the jittered backoff on top keeps the clients that were
+        // refused together from all coming back at the same instant and being refused again.
+        await abortableSleep(error instanceof LoopsRateLimitError ? RATE_LIMIT_WINDOW_MS + delay : delay, signal);
       } catch {
         return { ok: false, error: abortedByCaller(signal as AbortSignal), attempts: attempt };
       }
@@ -103,6 +101,16 @@ export class LoopsSender {
     return this.limiter.acquire(signal);
   }
 
+  /**
+   * A server may echo request headers in its error text; the key must not travel on in our errors and
+   * logs, so every occurrence in what the server sent is replaced.
+   */
+  private redactKey(details: LoopsApiErrorDetails): LoopsApiErrorDetails {
+    const { apiKey } = this.options;
+    if (!apiKey) return details;
+    return { ...details, body: redact(details.body, apiKey), rawBody: redact(details.rawBody, apiKey) as string };
+  }
+
   /** A result for an accepted event, or the error that the answer stands for. */
   private judge(response: LoopsTransportResponse, event: PreparedEvent, attempt: number): LoopsSendResult | LoopsError {
     const { status, headers } = response;
@@ -113,7 +121,7 @@ export class LoopsSender {
     if (accepted || deduplicated) {
       return { success: true, idempotencyKey: event.idempotencyKey, attempts: attempt, deduplicated, dryRun: false };
     }
-    const details: LoopsApiErrorDetails = { status, body: response.body, rawBody: response.rawBody };
+    const details = this.redactKey({ status, body: response.body, rawBody: response.rawBody });
     if (status === 401 || status === 403) return new LoopsAuthError(details);
     if (status === 409) return new LoopsIdempotencyConflictError(details, event.idempotencyKey);
     if (status === 429) {
@@ -125,6 +133,26 @@ export class LoopsSender {
     }
     return new LoopsApiError(details);
   }
+}
+
+/**
+ * Replaces `secret` in every string of a freshly parsed JSON value, in place. Iterative: a hostile body
+ * may nest deeper than the stack allows.
+ */
+function redact(value: unknown, secret: string): unknown {
+  if (typeof value === 'string') return value.split(secret).join('[redacted]');
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const child = record[key];
+      if (typeof child === 'string') record[key] = child.split(secret).join('[redacted]');
+      else pending.push(child);
+    }
+  }
+  return value;
 }
 
 function isRetryable(error: LoopsError): boolean {

@@ -5,6 +5,13 @@ interface Waiter {
   onAbort?: () => void;
 }
 
+/** A limiter of requests to Loops: every attempt holds a slot from `acquire` until it calls the release. */
+export interface SendRateLimiter {
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Holds every request back for `ms`, e.g. after Loops said its window is used up. */
+  pauseFor(ms: number): void;
+}
+
 /** Clock edges: a server stamping arrivals in whole milliseconds must not see two windows overlap. */
 const EDGE_MS = 2;
 
@@ -15,7 +22,7 @@ const EDGE_MS = 2;
  * *finishes*. The server stamps a request's arrival between those two instants, so two requests
  * sharing a slot always arrive more than a window apart, however the network delays them.
  */
-export class RateLimiter {
+export class RateLimiter implements SendRateLimiter {
   private readonly capacity: number;
   private readonly windowMs: number;
   /** When each slot is free again; `Infinity` while its request is in flight. */

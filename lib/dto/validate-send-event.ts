@@ -6,8 +6,14 @@ import { findFieldIssues, LoopsEventField } from './loops-event-rules';
 import { SendEventDto, SendEventInput } from './send-event.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
-// Keys class-transformer drops without a word; a caller who sent them must hear about it.
-const DROPPED_BY_TRANSFORMER = ['__proto__', 'constructor'];
+const EVENT_FIELDS: readonly string[] = [
+  'eventName',
+  'email',
+  'userId',
+  'eventProperties',
+  'contactProperties',
+  'mailingLists',
+];
 
 /**
  * Applies the `SendEventDto` rules to a plain object or a DTO instance.
@@ -19,10 +25,18 @@ export function validateSendEvent(input: SendEventInput | SendEventDto): SendEve
       { path: 'event', rule: 'isObject', message: 'the event must be an object with an eventName' },
     ]);
   }
-  const issues: LoopsValidationIssue[] = Object.keys(input)
-    .filter((key) => DROPPED_BY_TRANSFORMER.includes(key))
-    .map((key) => ({ path: key, rule: 'whitelist', message: `${key} is not a field of a Loops event` }));
-  const dto = input instanceof SendEventDto ? input : toDto(input);
+  const issues: LoopsValidationIssue[] = [];
+  let dto: SendEventDto;
+  if (input instanceof SendEventDto) {
+    dto = input;
+  } else {
+    issues.push(
+      ...Object.keys(input)
+        .filter((key) => !EVENT_FIELDS.includes(key))
+        .map(unknownFieldIssue),
+    );
+    dto = toDto(input as unknown as Record<string, unknown>);
+  }
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   issues.push(...errors.flatMap((error) => toIssues(error, dto)));
   if (issues.length > 0) throw new LoopsValidationError(issues);
@@ -30,16 +44,28 @@ export function validateSendEvent(input: SendEventInput | SendEventDto): SendEve
 }
 
 /**
- * The maps are attached as given rather than run through class-transformer: their values must be flat
- * anyway, and a hostile map (cycles, odd keys) is the rules' to reject, not class-transformer's to trip on.
+ * Only the known fields, and only their primitive values, go through class-transformer. Objects are the
+ * maps (flat by rule) or invalid anyway, and class-transformer would recurse into their cycles and drop
+ * keys such as `__proto__` silently: they are attached as given for the rules to judge.
  */
-function toDto(input: SendEventInput): SendEventDto {
-  const { eventProperties, contactProperties, mailingLists, ...fields } = input;
-  const dto = plainToInstance(SendEventDto, fields);
-  if (eventProperties !== undefined) dto.eventProperties = eventProperties;
-  if (contactProperties !== undefined) dto.contactProperties = contactProperties;
-  if (mailingLists !== undefined) dto.mailingLists = mailingLists;
-  return dto;
+function toDto(input: Record<string, unknown>): SendEventDto {
+  const primitives: Record<string, unknown> = {};
+  const objects: Record<string, unknown> = {};
+  for (const field of EVENT_FIELDS) {
+    const value = input[field];
+    if (value === undefined) continue;
+    if (typeof value === 'object' && value !== null) objects[field] = value;
+    else primitives[field] = value;
+  }
+  return Object.assign(plainToInstance(SendEventDto, primitives), objects);
+}
+
+function unknownFieldIssue(field: string): LoopsValidationIssue {
+  return {
+    path: field,
+    rule: 'whitelist',
+    message: `${field} is not a field of a Loops event (contact properties go in contactProperties)`,
+  };
 }
 
 /** @throws LoopsValidationError when a caller-supplied idempotency key can't be sent as the header. */
@@ -59,14 +85,6 @@ function toIssues(error: ValidationError, dto: SendEventDto): LoopsValidationIss
   if (LOOPS_FIELD_CONSTRAINT in constraints) {
     return findFieldIssues(error.property as LoopsEventField, error.value, dto);
   }
-  if ('whitelistValidation' in constraints) {
-    return [
-      {
-        path: error.property,
-        rule: 'whitelist',
-        message: `${error.property} is not a field of a Loops event (contact properties go in contactProperties)`,
-      },
-    ];
-  }
+  if ('whitelistValidation' in constraints) return [unknownFieldIssue(error.property)];
   return Object.entries(constraints).map(([rule, message]) => ({ path: error.property, rule, message }));
 }

@@ -21,6 +21,29 @@ export interface LoopsQueueOptions {
   maxPending?: number;
 }
 
+/** The default: an in-process queue, drained at shutdown. */
+export interface LoopsMemoryDeliveryOptions {
+  queue: 'memory';
+}
+
+/**
+ * A BullMQ queue on Redis: queued events survive restarts, every instance delivers, and all instances
+ * share one rate limit. Needs the optional peers `bullmq` and `ioredis`.
+ */
+export interface LoopsBullMqDeliveryOptions {
+  queue: 'bullmq';
+  /** BullMQ's `connection`: ioredis options such as `{ host, port }`, or an ioredis instance. */
+  connection: object;
+  /** Default `loops-events`. Every instance of one app must use the same name. */
+  queueName?: string;
+  /** BullMQ key prefix. Default `bull`. */
+  prefix?: string;
+  /** How long `enqueueEvent` waits for Redis to take a job. Default 5 000 ms. */
+  enqueueTimeoutMs?: number;
+  /** How long a crashed instance's in-flight jobs stay locked before another instance takes them. Default 30 000 ms. */
+  lockDurationMs?: number;
+}
+
 export interface LoopsModuleOptions {
   /** Loops API key. Required unless `dryRun` is true. */
   apiKey?: string;
@@ -35,6 +58,8 @@ export interface LoopsModuleOptions {
   queue?: LoopsQueueOptions;
   /** How long shutdown waits for the background queue to drain. Default 10 000 ms. */
   shutdownTimeoutMs?: number;
+  /** Where background events wait. Default `{ queue: 'memory' }`. */
+  delivery?: LoopsMemoryDeliveryOptions | LoopsBullMqDeliveryOptions;
   /** Validate and log events instead of sending them. Default false. */
   dryRun?: boolean;
   /** Extra axios config (proxy, agents, headers). It cannot replace the URL, method, body or `Authorization`. */

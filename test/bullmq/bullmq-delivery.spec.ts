@@ -1,0 +1,136 @@
+import { Queue } from 'bullmq';
+import { firstValueFrom, filter } from 'rxjs';
+import {
+  LoopsApiError,
+  type LoopsDeliveryOutcome,
+  type LoopsModuleOptions,
+  LoopsQueueUnavailableError,
+  type SendEventInput,
+} from '../../lib';
+import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-testing-app';
+import { LoopsCompatibleServer } from '../support/loops-server';
+import { RedisTestServer, freePort } from '../support/redis-server';
+
+const available = RedisTestServer.isAvailable();
+if (!available) {
+  if (process.env.CI) throw new Error('redis-server is required in CI for the BullMQ tests (.ci/run installs it)');
+  console.warn(
+    '\n*** redis-server is not installed: the BullMQ delivery tests are SKIPPED. apt-get install redis-server ***\n',
+  );
+}
+const describeWithRedis = available ? describe : describe.skip;
+
+const event = (index: number): SendEventInput => ({ eventName: 'bulk', userId: `user-${index}` });
+
+describeWithRedis('BullMQ delivery', () => {
+  let redis: RedisTestServer;
+  let server: LoopsCompatibleServer;
+  const apps: LoopsTestingApp[] = [];
+  let queueName: string;
+
+  async function instance(options: Partial<LoopsModuleOptions> = {}): Promise<LoopsTestingApp> {
+    const testing = await createLoopsTestingApp(server, {
+      delivery: { queue: 'bullmq', connection: redis.connection, queueName, lockDurationMs: 1_000 },
+      ...options,
+    });
+    apps.push(testing);
+    return testing;
+  }
+
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  beforeEach(async () => {
+    server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
+    queueName = `loops-test-${Math.random().toString(36).slice(2)}`;
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((testing) => testing.app.close()));
+    await server.close();
+  });
+
+  it('two instances deliver 300 events exactly once, never over the shared 20/s limit', async () => {
+    server.rateLimitPerSecond = 20;
+    const options = { rateLimit: { requestsPerSecond: 20 }, queue: { concurrency: 8 } };
+    const [first, second] = await Promise.all([instance(options), instance(options)]);
+    const keys = await Promise.all(
+      Array.from({ length: 300 }, (_, index) => (index % 2 ? first : second).loops.enqueueEventAsync(event(index))),
+    );
+    await first.loops.flush();
+    expect(keys.filter((key) => server.acceptedCount(key) === 1)).toHaveLength(300);
+    expect(server.accepted).toHaveLength(300);
+    expect(server.eventRequests().filter((request) => request.status === 429)).toHaveLength(0);
+    expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(20);
+  }, 60_000);
+
+  it('enqueueing the same key twice makes one job and one delivery', async () => {
+    const testing = await instance();
+    await testing.loops.enqueueEventAsync(event(1), { idempotencyKey: 'order:42' });
+    await testing.loops.enqueueEventAsync(event(1), { idempotencyKey: 'order:42' });
+    await testing.loops.flush();
+    expect(server.eventRequests()).toHaveLength(1);
+    expect(server.acceptedCount('order:42')).toBe(1);
+  });
+
+  it('an instance that stops mid-drain without draining leaves the rest to another instance', async () => {
+    server.respondWith(() => ({ kind: 'delay', ms: 50 }));
+    const stopping = await instance({ shutdownTimeoutMs: 0, queue: { concurrency: 2 } });
+    const keys = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => stopping.loops.enqueueEventAsync(event(index))),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await stopping.app.close();
+    apps.splice(apps.indexOf(stopping), 1);
+    const deliveredBeforeStop = server.accepted.length;
+    expect(deliveredBeforeStop).toBeLessThan(40);
+
+    const taking = await instance({ queue: { concurrency: 4 } });
+    await taking.loops.flush();
+    expect(keys.filter((key) => server.acceptedCount(key) === 1)).toHaveLength(40);
+    expect(server.accepted).toHaveLength(40);
+  }, 30_000);
+
+  it('a job that fails its last attempt stays in the failed set with the reason, and reaches deliveries$', async () => {
+    const testing = await instance({ retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5 } });
+    server.respondWith(() => ({ kind: 'status', status: 400, body: { success: false, message: 'Unknown contact' } }));
+    const failed = firstValueFrom(
+      testing.loops.deliveries$.pipe(filter((outcome: LoopsDeliveryOutcome) => outcome.status === 'failed')),
+    );
+    const key = await testing.loops.enqueueEventAsync(event(1));
+    await expect(failed).resolves.toMatchObject({ idempotencyKey: key, attempts: 1, error: expect.any(LoopsApiError) });
+    await testing.loops.flush();
+    const queue = new Queue(queueName, { connection: redis.connection });
+    const jobs = await queue.getFailed();
+    expect(jobs.map((job) => job.failedReason)).toEqual(['Loops answered 400: Unknown contact']);
+    await queue.close();
+  });
+
+  it('with Redis down, enqueueEventAsync fails with a clear error within enqueueTimeoutMs', async () => {
+    const testing = await createLoopsTestingApp(server, {
+      delivery: {
+        queue: 'bullmq',
+        connection: { host: '127.0.0.1', port: await freePort() },
+        queueName,
+        enqueueTimeoutMs: 500,
+      },
+    });
+    apps.push(testing);
+    const started = Date.now();
+    const error = await testing.loops.enqueueEventAsync(event(1)).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsQueueUnavailableError);
+    expect((error as Error).message).toMatch(/it was not queued/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    const reported = firstValueFrom(testing.loops.deliveries$);
+    const key = testing.loops.enqueueEvent(event(2));
+    await expect(reported).resolves.toMatchObject({
+      status: 'failed',
+      idempotencyKey: key,
+      error: expect.any(LoopsQueueUnavailableError),
+    });
+    expect(server.requests).toHaveLength(0);
+  }, 15_000);
+});
