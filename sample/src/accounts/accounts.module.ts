@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AccountsController } from './accounts.controller';
+import { AccountsService } from './accounts.service';
+import { TrialReminderService } from './trial-reminder.service';
+import { TrialRemindersController } from './trial-reminders.controller';
+
+// LoopsModule is global, so this module uses LoopsEventsService and @EmitLoopsEvent without importing it.
+@Module({
+  controllers: [AccountsController, TrialRemindersController],
+  providers: [AccountsService, TrialReminderService],
+})
+export class AccountsModule {}

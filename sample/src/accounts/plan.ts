@@ -1,0 +1,3 @@
+export const PLANS = ['starter', 'pro', 'team'] as const;
+
+export type Plan = (typeof PLANS)[number];

@@ -1,0 +1,28 @@
+import { Module, ValidationPipe } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_PIPE } from '@nestjs/core';
+import { LoopsModule } from 'nestjs-loops';
+import { AccountsModule } from './accounts/accounts.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true }),
+    LoopsModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({
+        apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
+        // An empty `LOOPS_BASE_URL=` line in .env means Loops itself.
+        baseUrl: config.get<string>('LOOPS_BASE_URL') || undefined,
+      }),
+    }),
+    AccountsModule,
+  ],
+  providers: [
+    // Here rather than in main.ts, so that the tests boot the app with the same validation.
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    },
+  ],
+})
+export class AppModule {}

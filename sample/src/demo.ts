@@ -1,0 +1,111 @@
+import { NestFactory } from '@nestjs/core';
+import { type LoopsDeliveryOutcome, LoopsEventsService } from 'nestjs-loops';
+import { type AcceptedEvent, LoopsCompatibleServer } from '../../test/support/loops-server';
+import { AppModule } from './app.module';
+import { type DemoCall, DEMO_TRIAL_DAYS, EXPECTED_EVENTS, runDemoRequests } from './demo/demo-requests';
+import { findEventProblems } from './demo/find-event-problems';
+import { countNames, describeCallProblem, formatAcceptedEvent, formatCall, formatDelivery } from './demo/format-demo';
+import { type EnvVars, withEnv } from './demo/with-env';
+
+/** The key the local Loops-compatible server expects. */
+const LOCAL_API_KEY = 'test-key';
+
+export interface DemoOptions {
+  /** Where LOOPS_API_KEY and LOOPS_BASE_URL are read from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Receives the report, line by line. Default: stdout. */
+  print?: (line: string) => void;
+}
+
+export interface DemoReport {
+  /** `local`: no LOOPS_API_KEY, so a local Loops-compatible server stood in for Loops. */
+  mode: 'local' | 'loops';
+  ok: boolean;
+  calls: DemoCall[];
+  /** The events the local server accepted; empty against Loops, which doesn't tell. */
+  received: AcceptedEvent[];
+  /** How each event the app queued in the background ended. */
+  deliveries: LoopsDeliveryOutcome[];
+  lines: string[];
+}
+
+/**
+ * `npm run sample`: boots the sample app, drives it over HTTP and reports what reached Loops. Without
+ * LOOPS_API_KEY a local Loops-compatible server stands in for Loops, and the report shows what it received.
+ */
+export async function runDemo({
+  env = process.env,
+  print = (line) => process.stdout.write(`${line}\n`),
+}: DemoOptions = {}): Promise<DemoReport> {
+  const lines: string[] = [];
+  const say = (...text: string[]): void => {
+    lines.push(...text);
+    text.forEach((line) => print(line));
+  };
+  const server = env.LOOPS_API_KEY ? undefined : await LoopsCompatibleServer.start();
+  try {
+    const appEnv: EnvVars = server
+      ? { LOOPS_API_KEY: LOCAL_API_KEY, LOOPS_BASE_URL: server.baseUrl, TRIAL_DAYS: DEMO_TRIAL_DAYS }
+      : { LOOPS_API_KEY: env.LOOPS_API_KEY, LOOPS_BASE_URL: env.LOOPS_BASE_URL, TRIAL_DAYS: DEMO_TRIAL_DAYS };
+    say(
+      server
+        ? `No LOOPS_API_KEY set: the sample app sends its events to a local Loops-compatible server (${server.baseUrl}).`
+        : `LOOPS_API_KEY is set: the sample app sends its events to ${env.LOOPS_BASE_URL || 'Loops'}; ` +
+            'the contacts it signs up are created in your audience.',
+      `The app runs with TRIAL_DAYS=${DEMO_TRIAL_DAYS}, so the trial-reminder job has trials to remind.`,
+      '',
+      'Requests to the sample app:',
+    );
+    const { calls, deliveries } = await withEnv(appEnv, () => driveSampleApp((call) => say(...formatCall(call))));
+    const received = server ? [...server.accepted] : [];
+    const problems = [
+      ...calls.filter((call) => !call.ok).map(describeCallProblem),
+      ...deliveries.filter((outcome) => outcome.status !== 'sent').map((outcome) => formatDelivery(outcome).trim()),
+      ...(server ? findEventProblems(EXPECTED_EVENTS, received) : []),
+    ];
+    say('');
+    if (server) {
+      say(`What Loops received (${received.length} events):`, '');
+      received.forEach((event, index) => say(...formatAcceptedEvent(event, index + 1)));
+    } else {
+      say('Events the app queued in the background:', ...deliveries.map(formatDelivery), '');
+    }
+    const names = countNames(EXPECTED_EVENTS.map((event) => event.eventName));
+    say(
+      problems.length > 0
+        ? `FAILED: ${problems.join('; ')}`
+        : server
+          ? `OK: the ${received.length} events the requests should send arrived (${names}).`
+          : 'OK: every request got the answer expected, and Loops accepted every event.',
+    );
+    return { mode: server ? 'local' : 'loops', ok: problems.length === 0, calls, received, deliveries, lines };
+  } finally {
+    await server?.close();
+  }
+}
+
+/** Boots the sample app on a free port, runs the requests, then closes it, which delivers what is still queued. */
+async function driveSampleApp(
+  onCall: (call: DemoCall) => void,
+): Promise<{ calls: DemoCall[]; deliveries: LoopsDeliveryOutcome[] }> {
+  // Warnings and errors only, so that the report isn't lost among Nest's start-up lines.
+  const app = await NestFactory.create(AppModule, { logger: ['warn', 'error'], abortOnError: false });
+  const deliveries: LoopsDeliveryOutcome[] = [];
+  app.get(LoopsEventsService).deliveries$.subscribe((outcome) => deliveries.push(outcome));
+  try {
+    await app.listen(0, '127.0.0.1');
+    return { calls: await runDemoRequests(await app.getUrl(), onCall), deliveries };
+  } finally {
+    await app.close();
+  }
+}
+
+if (require.main === module) {
+  runDemo().then(
+    (report) => (process.exitCode = report.ok ? 0 : 1),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,40 @@
+import type { LoopsDeliveryOutcome } from 'nestjs-loops';
+import type { AcceptedEvent } from '../../../test/support/loops-server';
+import type { DemoCall } from './demo-requests';
+import { maskEmails } from './mask-emails';
+
+/** A request on one line, its answer on the next. */
+export function formatCall(call: DemoCall): string[] {
+  const mark = call.ok ? '' : `   <- expected ${describeExpectation(call)}`;
+  const lines = [`  ${call.status} ${call.method} ${call.path}  ${call.title}${mark}`];
+  if (call.response !== undefined) lines.push(`      ${maskEmails(JSON.stringify(call.response))}`);
+  return lines;
+}
+
+/** An accepted event as a block: its name and idempotency key, then the JSON body Loops got. */
+export function formatAcceptedEvent(event: AcceptedEvent, number: number): string[] {
+  const heading = `#${number} ${String(event.body.eventName)}  (Idempotency-Key: ${event.idempotencyKey ?? 'none'})`;
+  return [heading, ...maskEmails(JSON.stringify(event.body, null, 2)).split('\n'), ''];
+}
+
+export function formatDelivery(outcome: LoopsDeliveryOutcome): string {
+  const reason = outcome.error ? `: ${maskEmails(outcome.error.message)}` : '';
+  return `  ${outcome.status} ${outcome.eventName}${reason}`;
+}
+
+/** `signup ×2, planChanged`: names in order of first appearance, with their counts. */
+export function countNames(names: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, count]) => (count > 1 ? `${name} ×${count}` : name)).join(', ');
+}
+
+/** Why a request did not go as expected, in a few words. */
+export function describeCallProblem(call: DemoCall): string {
+  return `${call.method} ${call.path} answered ${call.status}, expected ${describeExpectation(call)}`;
+}
+
+function describeExpectation(call: DemoCall): string {
+  const fields = call.expectedFields ? ` with ${JSON.stringify(call.expectedFields)}` : '';
+  return `${call.expectedStatus}${fields}`;
+}
