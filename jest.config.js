@@ -7,7 +7,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/sample'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/compat/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/compat/[^/]+/'],
   moduleNameMapper: { '^nestjs-loops$': '<rootDir>/lib', '^nestjs-loops/testing$': '<rootDir>/lib/testing' },
   transform: {
     '^.+\\.(t|j|mj)s$': [

@@ -1,0 +1,56 @@
+import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { IsEmail, IsIn } from 'class-validator';
+import { EmitLoopsEvent, LoopsEventsService, LoopsModule } from 'nestjs-loops';
+
+export class SignUpDto {
+  @IsEmail()
+  email!: string;
+
+  @IsIn(['free', 'pro'])
+  plan!: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  plan: string;
+}
+
+@Injectable()
+export class UsersService {
+  // Constructor injection without @Inject(): needs the decorator metadata of the app's compiler.
+  constructor(readonly loops: LoopsEventsService) {}
+
+  create(input: SignUpDto): User {
+    return { id: 'u_1', email: input.email, plan: input.plan };
+  }
+}
+
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @EmitLoopsEvent<User>({ eventName: 'userSignedUp', eventProperties: ({ result }) => ({ plan: result.plan }) })
+  signUp(@Body() body: SignUpDto): User {
+    return this.users.create(body);
+  }
+}
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ ignoreEnvFile: true }),
+    LoopsModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({
+        apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
+        baseUrl: config.getOrThrow<string>('LOOPS_BASE_URL'),
+      }),
+    }),
+  ],
+  controllers: [UsersController],
+  providers: [UsersService],
+})
+export class AppModule {}
