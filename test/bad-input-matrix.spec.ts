@@ -1,0 +1,136 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import {
+  LoopsError,
+  type LoopsDeliveryOutcome,
+  LoopsEventsService,
+  LoopsValidationError,
+  type SendEventInput,
+} from '../lib';
+import {
+  BAD_INPUTS,
+  type BadInput,
+  createBadInputController,
+  MAPPABLE_BAD_INPUTS,
+  mapsToNoContact,
+} from './support/bad-inputs';
+import { CapturingLogger } from './support/capturing-logger';
+import { LoopsCompatibleServer } from './support/loops-server';
+import { createLoopsTestingApp } from './support/loops-testing-app';
+
+let server: LoopsCompatibleServer;
+let app: INestApplication;
+let loops: LoopsEventsService;
+let logger: CapturingLogger;
+const outcomes: LoopsDeliveryOutcome[] = [];
+
+beforeAll(async () => {
+  server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
+  ({ app, loops, logger } = await createLoopsTestingApp(
+    server,
+    { retry: false },
+    { controllers: [createBadInputController()] },
+  ));
+  loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+});
+afterEach(() => {
+  // Whatever the test, not one request may have reached the server.
+  expect(server.requests).toHaveLength(0);
+  outcomes.length = 0;
+  logger.lines.length = 0;
+});
+afterAll(async () => {
+  await app.close();
+  await server.close();
+});
+
+function thrownBy(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+function expectNamesTheField(error: unknown, input: BadInput): void {
+  expect(error).toBeInstanceOf(LoopsValidationError);
+  const { errors, message } = error as LoopsValidationError;
+  const issue = errors.find((candidate) => candidate.path === input.path);
+  expect(issue).toBeDefined();
+  if (input.rule) expect(issue?.rule).toBe(input.rule);
+  expect(message).toContain(issue?.message);
+}
+
+const table = BAD_INPUTS.map((input) => [input.name, input] as const);
+
+it('tries at least 40 malformed events', () => {
+  expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(40);
+  expect(new Set(BAD_INPUTS.map((input) => input.name)).size).toBe(BAD_INPUTS.length);
+});
+
+describe('sendEvent', () => {
+  it.each(table)('%s: LoopsValidationError naming the field, no request', async (_name, input) => {
+    const error = await loops
+      .sendEvent(input.event as SendEventInput, { idempotencyKey: input.idempotencyKey as string | undefined })
+      .then(
+        () => new Error('resolved'),
+        (thrown: unknown) => thrown,
+      );
+    expectNamesTheField(error, input);
+  });
+});
+
+describe('enqueueEvent', () => {
+  it.each(table)('%s: throws LoopsValidationError naming the field, queues nothing', (_name, input) => {
+    const error = thrownBy(() =>
+      loops.enqueueEvent(input.event as SendEventInput, {
+        idempotencyKey: input.idempotencyKey as string | undefined,
+      }),
+    );
+    expectNamesTheField(error, input);
+    expect(loops.pendingCount).toBe(0);
+  });
+});
+
+describe('a decorated route whose mappers produce it', () => {
+  const routes = MAPPABLE_BAD_INPUTS.map(({ index, input }) => [input.name, index, input] as const);
+
+  it.each(routes)(
+    '%s: the client gets 200 and its result, the event is reported dropped',
+    async (_name, index, input) => {
+      const response = await request(app.getHttpServer()).post(`/bad-input/${index}`);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ ok: true, case: index });
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'dropped', attempts: 0 })]);
+      const { error } = outcomes[0];
+      if (mapsToNoContact(input)) {
+        expect(error).toBeInstanceOf(LoopsError);
+        expect(error?.message).toContain('no contact found');
+      } else {
+        expectNamesTheField(error, input);
+      }
+      expect(logger.texts('warn')).toEqual([
+        expect.stringContaining(`from BadInputController.badInput${index} was not sent`),
+      ]);
+      expect(loops.pendingCount).toBe(0);
+    },
+  );
+
+  it('covers every input but those a mapper cannot produce', () => {
+    const left = BAD_INPUTS.filter((input) => input.notViaMapper !== undefined).map((input) => input.name);
+    expect(MAPPABLE_BAD_INPUTS.length + left.length).toBe(BAD_INPUTS.length);
+    expect(left).toEqual([
+      'top-level __proto__',
+      'top-level constructor',
+      'unknown top-level field (a contact property outside contactProperties)',
+      "the official SDK's headers field",
+      'event holding itself',
+    ]);
+  });
+});
+
+it('left Object.prototype untouched', () => {
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(Object.prototype).not.toHaveProperty('polluted');
+});
