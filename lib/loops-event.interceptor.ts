@@ -40,15 +40,22 @@ export class LoopsEventInterceptor implements NestInterceptor {
     const background = definitions.filter((definition) => definition.mode !== 'await');
     const awaited = definitions.filter((definition) => definition.mode === 'await');
     let result: unknown;
-    return next.handle().pipe(
-      tap({ next: (value: unknown) => (result = value) }),
-      // Runs only once the handler has completed: an error skips it, and no event goes out.
-      concatWith(
-        defer(() =>
-          Promise.all([this.enqueueAll(background, context, result), this.sendAll(awaited, context, result)]),
-        ).pipe(ignoreElements()),
-      ),
-    );
+    const capture = (value: unknown) => (result = value);
+    // `complete` runs only when the handler succeeded: after an error, no event goes out.
+    if (awaited.length === 0 && this.loops.backgroundQueue === 'memory') {
+      // Nothing to wait for: the in-memory queue takes the events synchronously.
+      return next.handle().pipe(tap({ next: capture, complete: () => this.enqueueAll(background, context, result) }));
+    }
+    return next
+      .handle()
+      .pipe(
+        tap({ next: capture }),
+        concatWith(
+          defer(() =>
+            Promise.all([this.enqueueAll(background, context, result), this.sendAll(awaited, context, result)]),
+          ).pipe(ignoreElements()),
+        ),
+      );
   }
 
   /** The request of an HTTP or GraphQL call; `undefined` for RPC and WebSocket handlers. */
@@ -110,30 +117,36 @@ export class LoopsEventInterceptor implements NestInterceptor {
    * Background events: the response waits only until the queue holds them (at once in memory, an
    * acknowledgement from Redis with BullMQ); whatever goes wrong is reported, never thrown into it.
    */
-  private async enqueueAll(
+  private enqueueAll(
     definitions: EmitLoopsEventOptions[],
     context: ExecutionContext,
     result: unknown,
-  ): Promise<void> {
-    if (definitions.length === 0) return;
+  ): Promise<unknown> | undefined {
+    if (definitions.length === 0) return undefined;
     let ctx: LoopsEventContext;
     try {
       ctx = this.createContext(context, result);
     } catch (error) {
       for (const definition of definitions) this.reportDropped(definition, error, context);
-      return;
+      return undefined;
     }
-    await Promise.all(definitions.map((definition) => this.enqueue(definition, ctx, context)));
-  }
-
-  private async enqueue(definition: EmitLoopsEventOptions, ctx: LoopsEventContext, context: ExecutionContext) {
-    try {
-      if (definition.when && !definition.when(ctx)) return;
-      const event = this.buildEvent(definition, ctx);
-      await this.loops.enqueueEventAsync(event, { idempotencyKey: definition.idempotencyKey?.(ctx) });
-    } catch (error) {
-      this.reportDropped(definition, error, context);
+    const queued: Promise<void>[] = [];
+    for (const definition of definitions) {
+      try {
+        if (definition.when && !definition.when(ctx)) continue;
+        const event = this.buildEvent(definition, ctx);
+        const options = { idempotencyKey: definition.idempotencyKey?.(ctx) };
+        if (this.loops.backgroundQueue === 'memory') {
+          this.loops.enqueueEvent(event, options);
+          continue;
+        }
+        const reportFailure = (error: unknown) => this.reportDropped(definition, error, context);
+        queued.push(this.loops.enqueueEventAsync(event, options).then(() => undefined, reportFailure));
+      } catch (error) {
+        this.reportDropped(definition, error, context);
+      }
     }
+    return queued.length > 0 ? Promise.all(queued) : undefined;
   }
 
   /** Awaited events: the response waits for them and fails with their error. */

@@ -91,6 +91,11 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     return prepared.idempotencyKey;
   }
 
+  /** Where background events wait: `memory` takes them synchronously, `bullmq` once Redis acknowledges. */
+  get backgroundQueue(): 'memory' | 'bullmq' {
+    return this.options.delivery.queue;
+  }
+
   /** Background events taken by this instance and not settled yet. */
   get pendingCount(): number {
     return this.background.pending;

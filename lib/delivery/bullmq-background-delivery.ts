@@ -4,6 +4,7 @@ import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 import type { ResolvedBullMqDelivery, ResolvedLoopsOptions } from '../loops-options';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
+import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { settlesWithin } from '../utils/with-timeout';
 import type { BackgroundDelivery, BackgroundDeliveryHandlers } from './background-delivery';
 import type { PreparedEvent } from './loops-sender';
@@ -70,7 +71,7 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
   private readonly adding = new Set<Promise<unknown>>();
   private closed = false;
   /** Aborted when shutdown gives up waiting: the jobs stay in Redis for another instance. */
-  private readonly shutdownController = new AbortController();
+  private readonly shutdownController = abortControllerForMany();
 
   constructor(
     private readonly options: ResolvedLoopsOptions,

@@ -25,6 +25,11 @@ export interface PreparedEvent {
   body: Record<string, unknown>;
 }
 
+interface TimedResponse {
+  response: LoopsTransportResponse;
+  startedAt: number;
+}
+
 export type DeliveryAttemptResult =
   { ok: true; result: LoopsSendResult } | { ok: false; error: LoopsError; attempts: number };
 
@@ -48,8 +53,8 @@ export class LoopsSender {
     for (let attempt = 1; ; attempt++) {
       let error: LoopsError;
       try {
-        const response = await this.attempt(event, signal);
-        const outcome = this.judge(response, event, attempt);
+        const { response, startedAt } = await this.attempt(event, signal);
+        const outcome = this.judge(response, startedAt, event, attempt);
         if (!(outcome instanceof LoopsError)) return { ok: true, result: outcome };
         error = outcome;
       } catch (thrown) {
@@ -68,12 +73,22 @@ export class LoopsSender {
     }
   }
 
-  private async attempt(event: PreparedEvent, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
+  /** One request, answered or not; `startedAt` is when it took its rate-limit slot. */
+  private async attempt(event: PreparedEvent, callerSignal?: AbortSignal): Promise<TimedResponse> {
     const release = await this.acquireSlot(callerSignal);
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    const startedAt = Date.now();
+    // One controller and a cleared timer: AbortSignal.timeout/any cost more per request and keep their
+    // timers alive long after the answer.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.options.timeoutMs);
+    const onCallerAbort = () => controller.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      return await this.transport.send({
+      const response = await this.transport.send({
         method: 'POST',
         url: this.url,
         headers: {
@@ -84,14 +99,17 @@ export class LoopsSender {
           Authorization: `Bearer ${this.options.apiKey}`,
         },
         body: event.body,
-        signal,
+        signal: controller.signal,
       });
+      return { response, startedAt };
     } catch (error) {
-      if (timeout.aborted && !callerSignal?.aborted) {
+      if (timedOut && !callerSignal?.aborted) {
         throw new LoopsNetworkError(`Loops did not answer within ${this.options.timeoutMs} ms`, 'ETIMEDOUT', error);
       }
       throw error;
     } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
       release();
     }
   }
@@ -112,9 +130,17 @@ export class LoopsSender {
   }
 
   /** A result for an accepted event, or the error that the answer stands for. */
-  private judge(response: LoopsTransportResponse, event: PreparedEvent, attempt: number): LoopsSendResult | LoopsError {
+  private judge(
+    response: LoopsTransportResponse,
+    startedAt: number,
+    event: PreparedEvent,
+    attempt: number,
+  ): LoopsSendResult | LoopsError {
     const { status, headers } = response;
-    if (headers['x-ratelimit-remaining'] === '0' || status === 429) this.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
+    // Loops' window that counted this request has passed one window after the request started.
+    if (headers['x-ratelimit-remaining'] === '0' || status === 429) {
+      this.limiter?.pauseFor(startedAt + RATE_LIMIT_WINDOW_MS - Date.now());
+    }
     const accepted = status >= 200 && status < 300;
     // A 409 to a retry: an earlier attempt with this key got through and only its answer was lost.
     const deduplicated = status === 409 && attempt > 1;

@@ -1,5 +1,6 @@
 import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 import type { ResolvedLoopsOptions } from '../loops-options';
+import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { settlesWithin } from '../utils/with-timeout';
 import type { BackgroundDelivery, BackgroundDeliveryHandlers } from './background-delivery';
 import { DeliveryQueue } from './delivery-queue';
@@ -12,7 +13,7 @@ import type { PreparedEvent } from './loops-sender';
 export class MemoryBackgroundDelivery implements BackgroundDelivery {
   private readonly queue: DeliveryQueue<PreparedEvent>;
   /** Aborted when shutdown gives up waiting: cuts in-flight attempts short. */
-  private readonly shutdownController = new AbortController();
+  private readonly shutdownController = abortControllerForMany();
 
   constructor(
     private readonly options: ResolvedLoopsOptions,

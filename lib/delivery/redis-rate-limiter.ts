@@ -80,6 +80,7 @@ export class RedisRateLimiter implements SendRateLimiter {
   }
 
   pauseFor(ms: number): void {
+    if (ms <= 0) return;
     this.redis
       .eval("redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) return 0", 1, this.pauseKey, Math.ceil(ms))
       .catch(() => undefined);

@@ -2,7 +2,7 @@ import { registerDecorator, ValidationArguments } from 'class-validator';
 import { findFieldIssues, LoopsEventField } from './loops-event-rules';
 
 /** Name of the class-validator constraint behind every field of `SendEventDto`. */
-export const LOOPS_FIELD_CONSTRAINT = 'isLoopsField';
+const LOOPS_FIELD_CONSTRAINT = 'isLoopsField';
 
 /**
  * Applies the Loops rules of one event field as a class-validator constraint, so `ValidationPipe` and

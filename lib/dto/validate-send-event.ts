@@ -1,12 +1,10 @@
 import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
 import { LoopsValidationError, LoopsValidationIssue } from '../errors/loops-validation.error';
-import { LOOPS_FIELD_CONSTRAINT } from './is-loops-field.decorator';
 import { findFieldIssues, LoopsEventField } from './loops-event-rules';
 import { SendEventDto, SendEventInput } from './send-event.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
-const EVENT_FIELDS: readonly string[] = [
+const EVENT_FIELDS: readonly LoopsEventField[] = [
   'eventName',
   'email',
   'userId',
@@ -16,7 +14,9 @@ const EVENT_FIELDS: readonly string[] = [
 ];
 
 /**
- * Applies the `SendEventDto` rules to a plain object or a DTO instance.
+ * Applies the `SendEventDto` rules to a plain object or a DTO instance. The rule functions behind the
+ * DTO's class-validator decorators are called directly: the same rules as `ValidationPipe` applies,
+ * without class-validator's per-call machinery, which cost more than the rules in the benchmark.
  * @throws LoopsValidationError listing every violation.
  */
 export function validateSendEvent(input: SendEventInput | SendEventDto): SendEventDto {
@@ -25,20 +25,11 @@ export function validateSendEvent(input: SendEventInput | SendEventDto): SendEve
       { path: 'event', rule: 'isObject', message: 'the event must be an object with an eventName' },
     ]);
   }
-  const issues: LoopsValidationIssue[] = [];
-  let dto: SendEventDto;
-  if (input instanceof SendEventDto) {
-    dto = input;
-  } else {
-    issues.push(
-      ...Object.keys(input)
-        .filter((key) => !EVENT_FIELDS.includes(key))
-        .map(unknownFieldIssue),
-    );
-    dto = toDto(input as unknown as Record<string, unknown>);
-  }
-  const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-  issues.push(...errors.flatMap((error) => toIssues(error, dto)));
+  const issues = Object.keys(input)
+    .filter((key) => !(EVENT_FIELDS as readonly string[]).includes(key))
+    .map(unknownFieldIssue);
+  const dto = input instanceof SendEventDto ? input : toDto(input as unknown as Record<string, unknown>);
+  for (const field of EVENT_FIELDS) issues.push(...findFieldIssues(field, dto[field], dto));
   if (issues.length > 0) throw new LoopsValidationError(issues);
   return dto;
 }
@@ -78,13 +69,4 @@ export function validateIdempotencyKey(key: unknown): string | undefined {
       message: 'idempotencyKey must be 1 to 100 printable ASCII characters, without spaces or line breaks',
     },
   ]);
-}
-
-function toIssues(error: ValidationError, dto: SendEventDto): LoopsValidationIssue[] {
-  const constraints = error.constraints ?? {};
-  if (LOOPS_FIELD_CONSTRAINT in constraints) {
-    return findFieldIssues(error.property as LoopsEventField, error.value, dto);
-  }
-  if ('whitelistValidation' in constraints) return [unknownFieldIssue(error.property)];
-  return Object.entries(constraints).map(([rule, message]) => ({ path: error.property, rule, message }));
 }
