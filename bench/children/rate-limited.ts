@@ -1,0 +1,89 @@
+/**
+ * Part 3, rate-limited delivery, in a child process of its own (the rate-limited Loops server has another).
+ * `library`: every event enqueued at once with `rateLimit: { requestsPerSecond }`, then `flush()`; returns the
+ * keys enqueued so that the parent can hold them against the keys the server accepted.
+ * `sdk`: the official SDK in a naive loop, `Promise.allSettled` of every send at once.
+ */
+import 'reflect-metadata';
+import { LoopsClient } from 'loops';
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { LoopsEventsService, LoopsModule } from 'nestjs-loops';
+import { serveTask } from '../support/child';
+import { BENCH_API_KEY, typicalEvent } from '../support/workload';
+
+export interface RateLimitedInput {
+  mode: 'library' | 'sdk';
+  url: string;
+  baseUrl: string;
+  events: number;
+  requestsPerSecond: number;
+}
+
+export interface RateLimitedOutput {
+  wallMs: number;
+  /** library: the keys `enqueueEvent` returned. */
+  keys?: string[];
+  /** library: `deliveries$` outcomes; sdk: fulfilled (`sent`) and rejected (`failed`) sends. */
+  outcomes: { sent: number; failed: number; dropped: number; deduplicated: number; retried: number };
+  /** Failures by error name. */
+  errors: Record<string, number>;
+}
+
+async function runLibrary(input: RateLimitedInput): Promise<RateLimitedOutput> {
+  @Module({
+    imports: [
+      LoopsModule.forRoot({
+        apiKey: BENCH_API_KEY,
+        baseUrl: input.baseUrl,
+        rateLimit: { requestsPerSecond: input.requestsPerSecond },
+        queue: { maxPending: input.events * 2 },
+      }),
+    ],
+  })
+  class RateLimitedModule {}
+  const app = await NestFactory.createApplicationContext(RateLimitedModule, { logger: false });
+  const loops = app.get(LoopsEventsService);
+  const outcomes = { sent: 0, failed: 0, dropped: 0, deduplicated: 0, retried: 0 };
+  const errors: Record<string, number> = {};
+  loops.deliveries$.subscribe((outcome) => {
+    outcomes[outcome.status]++;
+    if (outcome.deduplicated) outcomes.deduplicated++;
+    if (outcome.attempts > 1) outcomes.retried++;
+    if (outcome.error) errors[outcome.error.name] = (errors[outcome.error.name] ?? 0) + 1;
+  });
+
+  const start = performance.now();
+  const keys: string[] = [];
+  for (let i = 0; i < input.events; i++) keys.push(loops.enqueueEvent(typicalEvent(i)));
+  await loops.flush();
+  return { wallMs: performance.now() - start, keys, outcomes, errors };
+}
+
+async function runSdk(input: RateLimitedInput): Promise<RateLimitedOutput> {
+  const sdk = new LoopsClient(BENCH_API_KEY);
+  sdk.apiRoot = `${input.url}/api/`;
+  const start = performance.now();
+  const settled = await Promise.allSettled(
+    Array.from({ length: input.events }, (_, i) =>
+      sdk.sendEvent({ ...typicalEvent(i), headers: { 'Idempotency-Key': randomUUID() } }),
+    ),
+  );
+  const wallMs = performance.now() - start;
+  const errors: Record<string, number> = {};
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected') {
+      const name = outcome.reason instanceof Error ? outcome.reason.name : 'unknown';
+      errors[name] = (errors[name] ?? 0) + 1;
+    }
+  }
+  const failed = settled.filter((outcome) => outcome.status === 'rejected').length;
+  return {
+    wallMs,
+    outcomes: { sent: settled.length - failed, failed, dropped: 0, deduplicated: 0, retried: 0 },
+    errors,
+  };
+}
+
+serveTask((input: RateLimitedInput) => (input.mode === 'library' ? runLibrary(input) : runSdk(input)));

@@ -1,0 +1,455 @@
+/**
+ * `npm run bench`: builds the package, compiles bench/ to bench/dist and runs this file, which loads nestjs-loops as
+ * an app does (`require('nestjs-loops')`, the built dist/ through the package's own name and `exports`).
+ *
+ * Topology. This process only orchestrates and, in part 1, generates the load (autocannon). Everything measured runs
+ * in child processes forked from bench/dist/bench/children/, over IPC:
+ * - the local Loops-compatible server (`children/loops-server.ts`, test/support/loops-server/main.ts's CLI), one per
+ *   configuration, always in its own process, on 127.0.0.1;
+ * - part 1: the Nest app under load (`children/interceptor-app.ts`), apart from autocannon;
+ * - parts 2 to 5: one fresh process per measurement, so that heaps and JIT state do not carry over;
+ * - part 6: a throwaway `redis-server` (test/support/redis-server.ts) and one process per app instance.
+ *
+ * The machine is shared and noisy: every comparison runs its contenders alternately within one run, and reports the
+ * median of the per-round ratios. `BENCH_QUICK=1` shortens every part (for trying the harness, not for figures);
+ * `BENCH_CPU_PROF=<dir>` writes CPU profiles of the app and task children.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  INTERCEPTOR_CONFIGS,
+  type InterceptorConfigResult,
+  measureInterceptorConfig,
+  ROUTE_LABELS,
+  type RouteFigures,
+} from './parts/interceptor-overhead';
+import { measureBullMqDelivery } from './parts/bullmq-delivery';
+import { measureMemory } from './parts/memory';
+import { measureRateLimitedDelivery } from './parts/rate-limited-delivery';
+import { measureSendThroughput } from './parts/send-throughput';
+import { measureValidationCost } from './parts/validation-cost';
+import { formatNumber, table, verdict } from './support/report';
+import { round } from './support/stats';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+
+/** The commit measured, and whether lib/ had uncommitted changes (the build measures the working tree). */
+function gitState(): { commit: string; libHasUncommittedChanges: boolean } | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', 'HEAD'), libHasUncommittedChanges: git('status', '--porcelain', 'lib') !== '' };
+  } catch {
+    return undefined;
+  }
+}
+
+const SETTINGS = {
+  interceptor: QUICK
+    ? { connections: 32, warmupSeconds: 1, rounds: 2, roundSeconds: 1 }
+    : { connections: 32, warmupSeconds: 1, rounds: 5, roundSeconds: 2 },
+  throughput: QUICK
+    ? { events: 1000, concurrency: 32, rounds: 2, budgetSeconds: 10, warmupEvents: 200 }
+    : { events: 5000, concurrency: 32, rounds: 5, budgetSeconds: 60, warmupEvents: 500 },
+  rateLimited: QUICK ? { requestsPerSecond: 50, events: 100 } : { requestsPerSecond: 50, events: 500 },
+  memory: { maxPending: 10_000, warmupEvents: 100 },
+  validation: QUICK ? { batch: 1000, rounds: 3, warmupBatches: 1 } : { batch: 2000, rounds: 15, warmupBatches: 3 },
+  bullmq: QUICK
+    ? { requestsPerSecond: 50, events: 100, instances: 2, concurrency: 8 }
+    : { requestsPerSecond: 50, events: 500, instances: 2, concurrency: 8 },
+};
+
+interface Target {
+  part: string;
+  name: string;
+  value: string;
+  target: string;
+  met: boolean;
+  /** Not measured (e.g. redis-server missing): neither met nor missed. */
+  skipped?: boolean;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function attempt<T>(label: string, fn: () => Promise<T>): Promise<Outcome<T>> {
+  const start = Date.now();
+  process.stderr.write(`[bench] ${label}…\n`);
+  try {
+    const value = await fn();
+    process.stderr.write(`[bench] ${label}: done in ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
+    return { ok: true, value };
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`[bench] ${label} FAILED: ${message}\n`);
+    return { ok: false, error: message };
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const started = Date.now();
+  const loadAtStart = loadavg();
+
+  const interceptor: Outcome<InterceptorConfigResult>[] = [];
+  for (const config of INTERCEPTOR_CONFIGS) {
+    interceptor.push(
+      await attempt(`1. interceptor overhead, ${config.name}`, () =>
+        measureInterceptorConfig(config, SETTINGS.interceptor),
+      ),
+    );
+  }
+  const throughput = await attempt('2. send throughput', () => measureSendThroughput(SETTINGS.throughput));
+  const rateLimited = await attempt('3. rate-limited delivery', () => measureRateLimitedDelivery(SETTINGS.rateLimited));
+  const memory = await attempt('4. memory', () => measureMemory(SETTINGS.memory));
+  const validation = await attempt('5. validation cost', () => measureValidationCost(SETTINGS.validation));
+  const bullmq = await attempt('6. BullMQ delivery, two instances', () => measureBullMqDelivery(SETTINGS.bullmq));
+
+  const machine = {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    totalMemBytes: totalmem(),
+    platform: `${platform()} ${release()}`,
+    loadAverageAtStart: loadAtStart.map((load) => round(load)),
+    loadAverageAtEnd: loadavg().map((load) => round(load)),
+  };
+  const targets: Target[] = [];
+  const sections: string[] = [];
+  const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  sections.push(
+    `## nestjs-loops benchmarks\n\n${startedAt.toISOString()} · Node ${process.version} · ${machine.cpuModel} · ` +
+      `${machine.cores} cores · ${gib(machine.totalMemBytes)} · load average at start ` +
+      `${machine.loadAverageAtStart.join(' / ')}${QUICK ? ' · QUICK MODE (not for figures)' : ''}`,
+  );
+
+  // 1. Interceptor overhead
+  {
+    const s = SETTINGS.interceptor;
+    const rows: (string | number)[][] = [];
+    const notes: string[] = [];
+    const perRound = (ratios: number[]): string => ratios.map((ratio) => ratio.toFixed(2)).join(' ');
+    interceptor.forEach((outcome, index) => {
+      const name = INTERCEPTOR_CONFIGS[index].name;
+      if (!outcome.ok) {
+        rows.push([name, 'FAILED', '', '', '', '', '', '', '']);
+        if (index === 0) targets.push({ part: '1', name: 'B/A req/s', value: 'failed', target: '>= 0.95', met: false });
+        return;
+      }
+      const r = outcome.value;
+      INTERCEPTOR_CONFIGS[index].routes.forEach((route, i) => {
+        const f = r.routes[route] as RouteFigures;
+        const ratio =
+          route === 'decorated'
+            ? [`${r.ratio.toFixed(3)} (+${r.cpuMicrosAdded.toFixed(1)} µs CPU)`, perRound(r.rounds.map((x) => x.ratio))]
+            : route === 'noop' && r.noopRatio !== undefined
+              ? [`A'/A ${r.noopRatio.toFixed(3)}`, perRound(r.rounds.map((x) => x.noopRatio as number))]
+              : ['', ''];
+        rows.push([
+          i === 0 ? name : '',
+          ROUTE_LABELS[route],
+          formatNumber(f.reqPerSec),
+          f.p50Ms,
+          f.p99Ms,
+          f.errors,
+          f.cpuMicrosPerRequest.toFixed(1),
+          ...ratio,
+        ]);
+      });
+      notes.push(
+        `${name}: ${r.decoratedRequests} decorated requests sent; at the end ${r.app.pending} events pending, ` +
+          `${r.app.sent} sent, ${r.app.failed} failed, ${r.app.dropped} dropped; largest backlog after a B load ` +
+          `${r.maxBacklog}; ${r.server.rateLimited} 429s; app heap ${(r.app.heapUsedBytes / 2 ** 20).toFixed(0)} MiB` +
+          `${INTERCEPTOR_CONFIGS[index].drainBetweenRuns ? '; the queue was drained before each load' : ''}.`,
+      );
+      if (index === 0) {
+        targets.push({
+          part: '1',
+          name: `B/A req/s, ${name}`,
+          value: r.ratio.toFixed(3),
+          target: '>= 0.95',
+          met: r.ratio >= 0.95,
+        });
+      }
+    });
+    sections.push(
+      `### 1. Interceptor overhead (Express; autocannon ${s.connections} connections; ${s.rounds} rounds × ` +
+        `${s.roundSeconds} s per route, alternating, after ${s.warmupSeconds} s warm-up each; medians)\n\n` +
+        table(
+          [
+            'configuration',
+            'route',
+            'req/s',
+            'p50 ms',
+            'p99 ms',
+            'errors',
+            'app CPU µs/req',
+            'ratio to A',
+            'per round',
+          ],
+          rows,
+        ) +
+        `\n\n${notes.join('\n')}`,
+    );
+  }
+
+  // 2. Send throughput
+  if (throughput.ok) {
+    const t = throughput.value;
+    const s = t.settings;
+    const rows = Object.keys(t.eventsPerSecond).map((name) => {
+      const contender = name as keyof typeof t.eventsPerSecond;
+      return [
+        name,
+        formatNumber(t.eventsPerSecond[contender]),
+        t.ratioToSdk[contender].toFixed(3),
+        t.cpuMicrosPerEvent[contender].toFixed(1),
+        t.rounds.map((r) => formatNumber(r.eventsPerSecond[contender])).join(' '),
+        t.failures[contender],
+      ];
+    });
+    targets.push({
+      part: '2',
+      name: 'nestjs-loops sendEvent vs the loops SDK',
+      value: `${t.ratioToSdk['nestjs-loops'].toFixed(3)}×`,
+      target: '>= 1.0×',
+      met: t.ratioToSdk['nestjs-loops'] >= 1,
+    });
+    sections.push(
+      `### 2. Send throughput (${s.events} awaited sends at concurrency ${s.concurrency}, no rate limit; ` +
+        `${t.rounds.length} rounds, rotating order; medians)\n\n` +
+        table(['contender', 'events/s', '× SDK', 'client CPU µs/event', 'events/s per round', 'failures'], rows) +
+        (t.firstError ? `\n\nfirst failure: ${t.firstError}` : ''),
+    );
+  } else {
+    targets.push({ part: '2', name: 'nestjs-loops vs SDK', value: 'failed', target: '>= 1.0×', met: false });
+    sections.push(`### 2. Send throughput\n\nFAILED: ${throughput.error.split('\n')[0]}`);
+  }
+
+  // 3. Rate-limited delivery
+  if (rateLimited.ok) {
+    const { settings: s, library: l, sdk } = rateLimited.value;
+    targets.push(
+      { part: '3', name: 'lost', value: String(l.lost), target: '0', met: l.lost === 0 },
+      {
+        part: '3',
+        name: 'duplicated (accepted twice / re-sent after accepted)',
+        value: `${l.duplicated} / ${l.resentAfterAccepted}`,
+        target: '0',
+        met: l.duplicated === 0 && l.resentAfterAccepted === 0,
+      },
+      { part: '3', name: '429s received', value: String(l.rateLimited), target: '0', met: l.rateLimited === 0 },
+      {
+        part: '3',
+        name: 'wall / ideal',
+        value: l.wallToIdeal.toFixed(3),
+        target: '<= 1.10',
+        met: l.wallToIdeal <= 1.1,
+      },
+    );
+    sections.push(
+      `### 3. Rate-limited delivery (server limited to R = ${s.requestsPerSecond}/s; ${s.events} events at once)\n\n` +
+        table(
+          ['client', 'wall s', 'ideal s', 'wall/ideal', '429s', 'lost', 'duplicated', 'failed'],
+          [
+            [
+              `nestjs-loops (enqueueEvent, rateLimit ${s.requestsPerSecond}/s)`,
+              (l.wallMs / 1000).toFixed(2),
+              (l.idealMs / 1000).toFixed(2),
+              l.wallToIdeal.toFixed(3),
+              l.rateLimited,
+              l.lost,
+              `${l.duplicated} (+${l.resentAfterAccepted} re-sent)`,
+              l.outcomes.failed,
+            ],
+            [
+              'loops SDK, naive Promise.all',
+              (sdk.wallMs / 1000).toFixed(2),
+              '',
+              '',
+              sdk.rateLimited,
+              `${s.events - sdk.accepted} not accepted`,
+              '',
+              `${sdk.failed} of ${s.events}`,
+            ],
+          ],
+        ),
+    );
+  } else {
+    targets.push({ part: '3', name: 'rate-limited delivery', value: 'failed', target: '', met: false });
+    sections.push(`### 3. Rate-limited delivery\n\nFAILED: ${rateLimited.error.split('\n')[0]}`);
+  }
+
+  // 4. Memory
+  if (memory.ok) {
+    const m = memory.value;
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    sections.push(
+      `### 4. Memory (${m.settings.maxPending} events pending against a stalled server; growth over the last ` +
+        `${m.measuredEvents}, after gc)\n\n` +
+        table(
+          ['', 'before MiB', 'after MiB', 'growth MiB', 'bytes/event'],
+          [
+            [
+              'heapUsed',
+              mib(m.before.heapUsed),
+              mib(m.after.heapUsed),
+              mib(m.after.heapUsed - m.before.heapUsed),
+              formatNumber(m.heapBytesPerEvent),
+            ],
+            [
+              'rss',
+              mib(m.before.rss),
+              mib(m.after.rss),
+              mib(m.after.rss - m.before.rss),
+              formatNumber(m.rssBytesPerEvent),
+            ],
+          ],
+        ) +
+        `\n\n${m.pendingAtEnd} pending; one more enqueueEvent threw ${m.overflowError}; ` +
+        `the event's JSON body is ${m.wireBodyBytes} bytes.`,
+    );
+  } else {
+    sections.push(`### 4. Memory\n\nFAILED: ${memory.error.split('\n')[0]}`);
+  }
+
+  // 5. Validation cost
+  if (validation.ok) {
+    const v = validation.value;
+    sections.push(
+      `### 5. Validation cost (typical event; ${v.settings.rounds} batches of ${v.settings.batch} per method, ` +
+        `alternating; medians)\n\n` +
+        table(
+          ['method', 'µs/event', 'events/s'],
+          Object.keys(v.microsPerEvent).map((name) => {
+            const method = name as keyof typeof v.microsPerEvent;
+            return [name, v.microsPerEvent[method].toFixed(2), formatNumber(v.eventsPerSecond[method])];
+          }),
+        ) +
+        '\n\nenqueueEvent (plain object) = key + plainToInstance + validateSync (Loops rules) + body + queue push; ' +
+        'the SendEventDto row skips plainToInstance; validateSync is class-validator with the Loops rules alone.',
+    );
+  } else {
+    sections.push(`### 5. Validation cost\n\nFAILED: ${validation.error.split('\n')[0]}`);
+  }
+
+  // 6. BullMQ delivery, several instances
+  const b = bullmq.ok ? bullmq.value : undefined;
+  if (b && 'skipped' in b) {
+    const { settings: s, skipped } = b;
+    targets.push({
+      part: '6',
+      name: 'BullMQ delivery',
+      value: `skipped: ${skipped}`,
+      target: '',
+      met: true,
+      skipped: true,
+    });
+    sections.push(
+      `### 6. BullMQ delivery (${s.instances} instances, one Redis; server limited to R = ${s.requestsPerSecond}/s)\n\n` +
+        table(['client', 'result'], [[`${s.instances} × nestjs-loops (BullMQ)`, `skipped: ${skipped}`]]),
+    );
+  } else if (b) {
+    const s = b.settings;
+    const R = s.requestsPerSecond;
+    targets.push(
+      { part: '6', name: 'lost', value: String(b.lost), target: '0', met: b.lost === 0 },
+      {
+        part: '6',
+        name: 'duplicated (accepted twice / re-sent after accepted)',
+        value: `${b.duplicated} / ${b.resentAfterAccepted}`,
+        target: '0',
+        met: b.duplicated === 0 && b.resentAfterAccepted === 0,
+      },
+      { part: '6', name: '429s received', value: String(b.rateLimited), target: '0', met: b.rateLimited === 0 },
+      {
+        part: '6',
+        name: 'max events/send requests in any 1 s',
+        value: String(b.maxInAnyWindow),
+        target: `<= ${R}`,
+        met: b.maxInAnyWindow <= R,
+      },
+    );
+    const perInstance = b.perInstance
+      .map(
+        (p, index) =>
+          `instance ${index + 1}: enqueued ${s.events / s.instances} in ${p.enqueueMs} ms ` +
+          `(${formatNumber(p.enqueuePerSecond)} events/s); its worker delivered ${p.outcomes.sent}, ` +
+          `${p.outcomes.failed} failed, ${p.outcomes.retried} retried`,
+      )
+      .join('; ');
+    sections.push(
+      `### 6. BullMQ delivery (${s.instances} instances in their own processes, one Redis, one queue; server ` +
+        `limited to R = ${R}/s; ${s.events} events, ${s.events / s.instances} enqueued at once by each instance)\n\n` +
+        table(
+          [
+            'client',
+            'enqueue events/s',
+            'wall s',
+            'ideal s',
+            'wall/ideal',
+            'delivered events/s',
+            '429s',
+            'lost',
+            'duplicated',
+            'max in any 1 s',
+          ],
+          [
+            [
+              `${s.instances} × nestjs-loops (enqueueEventAsync, rateLimit ${R}/s, concurrency ${s.concurrency})`,
+              formatNumber(b.enqueuePerSecond),
+              (b.wallMs / 1000).toFixed(2),
+              (b.idealMs / 1000).toFixed(2),
+              b.wallToIdeal.toFixed(3),
+              b.deliveredPerSecond.toFixed(1),
+              b.rateLimited,
+              b.lost,
+              `${b.duplicated} (+${b.resentAfterAccepted} re-sent)`,
+              b.maxInAnyWindow,
+            ],
+          ],
+        ) +
+        `\n\nEnqueue: until Redis acknowledged all ${s.events} events (${b.enqueueMs} ms, ` +
+        `${b.enqueueFailed} rejected), with both workers already delivering. Wall: from the first enqueue until the ` +
+        `last flush() resolved. ${perInstance}. ${b.requests} events/send requests in all.`,
+    );
+  } else if (!bullmq.ok) {
+    targets.push({ part: '6', name: 'BullMQ delivery', value: 'failed', target: '', met: false });
+    sections.push(`### 6. BullMQ delivery\n\nFAILED: ${bullmq.error.split('\n')[0]}`);
+  }
+
+  const durationSeconds = round((Date.now() - started) / 1000, 1);
+  sections.push(
+    '### Targets\n\n' +
+      table(
+        ['part', 'figure', 'value', 'target', ''],
+        targets.map((t) => [t.part, t.name, t.value, t.target, t.skipped ? 'skipped' : verdict(t.met)]),
+      ) +
+      `\n\nRun time ${durationSeconds} s (build excluded).`,
+  );
+  process.stdout.write(`${sections.join('\n\n')}\n`);
+
+  const value = <T>(outcome: Outcome<T>): T | { error: string } =>
+    outcome.ok ? outcome.value : { error: outcome.error };
+  const results = {
+    date: startedAt.toISOString(),
+    node: process.version,
+    git: gitState(),
+    machine,
+    quick: QUICK,
+    durationSeconds,
+    settings: SETTINGS,
+    interceptorOverhead: interceptor.map(value),
+    sendThroughput: value(throughput),
+    rateLimitedDelivery: value(rateLimited),
+    memory: value(memory),
+    validationCost: value(validation),
+    bullmqDelivery: value(bullmq),
+    targets,
+  };
+  writeFileSync(join(__dirname, '..', '..', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const failedParts = [...interceptor, throughput, rateLimited, memory, validation, bullmq].filter((o) => !o.ok).length;
+  process.exitCode = failedParts > 0 ? 1 : 0;
+}
+
+void main();
