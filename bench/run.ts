@@ -326,8 +326,9 @@ async function main(): Promise<void> {
             return [name, v.microsPerEvent[method].toFixed(2), formatNumber(v.eventsPerSecond[method])];
           }),
         ) +
-        '\n\nenqueueEvent (plain object) = key + plainToInstance + validateSync (Loops rules) + body + queue push; ' +
-        'the SendEventDto row skips plainToInstance; validateSync is class-validator with the Loops rules alone.',
+        '\n\nenqueueEvent (plain object) = key + plainToInstance (primitive fields) + the Loops rules + body + queue push; ' +
+        'the SendEventDto row skips plainToInstance; validateSync is class-validator running the same rules through ' +
+        "SendEventDto's decorators, as ValidationPipe does.",
     );
   } else {
     sections.push(`### 5. Validation cost\n\nFAILED: ${validation.error.split('\n')[0]}`);

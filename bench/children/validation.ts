@@ -2,11 +2,12 @@
  * Part 5, validation cost, in a child process of its own, through public API only:
  *
  * - `enqueueEvent(plain object)`: everything a caller pays to hand over one event: the idempotency key (a v4 UUID),
- *   `validateSendEvent` (class-transformer's `plainToInstance`, class-validator's `validateSync` running the Loops
- *   rules), `buildEventBody` and the queue push. The service runs in `dryRun` with `queue.concurrency: 1`: in the
+ *   `validateSendEvent` (class-transformer's `plainToInstance` of the primitive fields, then the Loops rule
+ *   functions), `buildEventBody` and the queue push. The service runs in `dryRun` with `queue.concurrency: 1`: in the
  *   timed synchronous loop at most one delivery starts (the rest wait), and the batch is flushed untimed afterwards.
  * - `enqueueEvent(SendEventDto instance)`: the same minus `plainToInstance` (the service skips it for a DTO).
- * - `validateSync(SendEventDto instance)` with the service's options: class-validator and the Loops rules alone.
+ * - `validateSync(SendEventDto instance)`: class-validator running the same rules through the DTO's decorators, which
+ *   is what `ValidationPipe` does with a `SendEventDto` body.
  *
  * The events are built before each timed loop. Batches alternate between the methods; medians of the batches.
  */
