@@ -1,5 +1,4 @@
 // The soak (test/soak) on its own: `npm run test:soak`, with node's --expose-gc for its memory figures.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest reads this file as CommonJS
 const base = require('./jest.config');
 
 /** @type {import('jest').Config} */

@@ -17,7 +17,8 @@ function missingFromLock() {
   } catch (error) {
     const output = `${error.stdout}${error.stderr}`;
     const missing = [...output.matchAll(/Missing: (.+?)@\S* from lock file/g)].map((match) => match[1]);
-    if (missing.length === 0) throw new Error(`npm ci --dry-run failed for another reason:\n${output}`, { cause: error });
+    if (missing.length === 0)
+      throw new Error(`npm ci --dry-run failed for another reason:\n${output}`, { cause: error });
     return missing;
   }
 }
