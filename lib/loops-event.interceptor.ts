@@ -9,6 +9,8 @@ import {
   LoopsEventValue,
 } from './emit-loops-event.decorator';
 import type { SendEventInput } from './dto/send-event.dto';
+import { LoopsIdempotencyConflictError } from './errors/loops-idempotency-conflict.error';
+import { LoopsValidationError } from './errors/loops-validation.error';
 import { LoopsError } from './errors/loops.error';
 import { LoopsEventsService } from './loops-events.service';
 
@@ -175,7 +177,15 @@ export class LoopsEventInterceptor implements NestInterceptor {
       this.reportDropped(definition, error, ctx.context);
       throw error;
     }
-    await this.loops.sendEvent(event, { idempotencyKey });
+    try {
+      await this.loops.sendEvent(event, { idempotencyKey });
+    } catch (error) {
+      // A 409 for the mapper's key: Loops has this event already (a client retrying the request).
+      if (error instanceof LoopsIdempotencyConflictError && idempotencyKey !== undefined) return;
+      // The built event broke a rule: dropped, as in background mode, and the request fails with it.
+      if (error instanceof LoopsValidationError) this.reportDropped(definition, error, ctx.context);
+      throw error;
+    }
   }
 }
 

@@ -34,6 +34,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     this.deliveries$ = this.outcomes.asObservable();
     const handlers: BackgroundDeliveryHandlers = {
       deliver: (event, signal) => this.deliverInBackground(event, signal),
+      reportAlreadyDelivered: (event) => this.emitAlreadyDelivered(event, 0),
       reportFailure: (event, error, attempts) => this.emitFailure(event, error, attempts),
       logError: (message) => this.logger.error(message),
     };
@@ -143,18 +144,20 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private async deliverInBackground(event: PreparedEvent, signal: AbortSignal): Promise<LoopsDeliveryOutcome> {
+  private async deliverInBackground(event: PreparedEvent, signal?: AbortSignal): Promise<LoopsDeliveryOutcome> {
     const outcome = await this.deliver(event, signal);
     if (!outcome.ok && outcome.error instanceof LoopsIdempotencyConflictError) {
       // The key was chosen by the caller to name one logical event (an order id, say), and Loops has it
       // already: a client's retry of the request that enqueued it. Delivered, not failed.
-      this.logger.log(
-        `Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`,
-      );
-      return this.emitSent(event, { attempts: outcome.attempts, deduplicated: true, dryRun: false });
+      return this.emitAlreadyDelivered(event, outcome.attempts);
     }
     if (!outcome.ok) return this.emitFailure(event, outcome.error, outcome.attempts);
     return this.emitSent(event, outcome.result);
+  }
+
+  private emitAlreadyDelivered(event: PreparedEvent, attempts: number): LoopsDeliveryOutcome {
+    this.logger.log(`Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`);
+    return this.emitSent(event, { attempts, deduplicated: true, dryRun: false });
   }
 
   private emitSent(

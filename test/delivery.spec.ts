@@ -102,6 +102,13 @@ describe('retries', () => {
     expect(error).toMatchObject({ code: 'ETIMEDOUT', message: 'Loops did not answer within 100 ms' });
   });
 
+  it('an AbortSignal aborted before the call sends nothing', async () => {
+    const { loops } = await boot();
+    const error = await loops.sendEvent(event, { signal: AbortSignal.abort() }).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'ABORT_ERR' });
+    expect(server.eventRequests()).toHaveLength(0);
+  });
+
   it("the caller's AbortSignal cancels the attempt and the retries", async () => {
     const { loops } = await boot({ retry: { attempts: 5, minDelayMs: 5_000, maxDelayMs: 5_000 } });
     server.respondWith(() => ({ kind: 'status', status: 503 }));
@@ -153,8 +160,10 @@ describe('background queue', () => {
 
   it('keeps at most queue.concurrency deliveries in flight', async () => {
     const { loops } = await boot({ queue: { concurrency: 2 } });
-    server.respondWith(() => ({ kind: 'delay', ms: 400 }));
+    server.respondWith(() => ({ kind: 'delay', ms: 1_500 }));
     for (let index = 0; index < 6; index++) loops.enqueueEvent(event);
+    // No answer comes for 1.5 s, so whatever has arrived by now is everything in flight.
+    while (server.eventRequests().length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(server.eventRequests()).toHaveLength(2);
     expect(loops.pendingCount).toBe(6);

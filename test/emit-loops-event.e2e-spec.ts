@@ -656,3 +656,100 @@ describe('a subclass hook that throws', () => {
     await server.close();
   });
 });
+
+describe('await mode with an idempotency key or an invalid event', () => {
+  @Controller()
+  class AwaitController {
+    @Post('orders')
+    @EmitLoopsEvent<{ orderId: string; email: string }>({
+      eventName: 'orderPaid',
+      idempotencyKey: ({ result }) => `order-${result.orderId}`,
+      mode: 'await',
+    })
+    pay(@Body() body: { orderId: string; email: string }) {
+      return body;
+    }
+
+    @Post('bad')
+    @EmitLoopsEvent({ eventName: 'bad:name', mode: 'await' })
+    bad() {
+      return { email: 'bad@example.com' };
+    }
+  }
+
+  let server: LoopsCompatibleServer;
+  let testing: Awaited<ReturnType<typeof createLoopsTestingApp>>;
+  beforeEach(async () => {
+    server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
+    testing = await createLoopsTestingApp(server, {}, { controllers: [AwaitController] });
+  });
+  afterEach(async () => {
+    await testing.app.close();
+    await server.close();
+  });
+
+  it("a client's retry of the request answers as the first did; Loops got the event once", async () => {
+    const order = { orderId: 'B-7', email: 'buyer@example.com' };
+    await request(testing.app.getHttpServer()).post('/orders').send(order).expect(201, order);
+    await request(testing.app.getHttpServer()).post('/orders').send(order).expect(201, order);
+    expect(server.eventRequests().map((req) => req.status)).toEqual([200, 409]);
+    expect(server.acceptedCount('order-B-7')).toBe(1);
+  });
+
+  it('an invalid built event fails the request, is reported dropped and warned about', async () => {
+    const outcomes: LoopsDeliveryOutcome[] = [];
+    testing.loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+    await request(testing.app.getHttpServer()).post('/bad').expect(500);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'dropped', eventName: 'bad:name', error: expect.any(LoopsValidationError) }),
+    ]);
+    expect(testing.logger.texts('warn')).toEqual([expect.stringContaining('AwaitController.bad was not sent')]);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('a GraphQL resolver (a context of type graphql, without @nestjs/graphql)', () => {
+  class Resolver {
+    @EmitLoopsEvent<{ id: string }, { user: { email: string } }>({
+      eventName: 'commentPosted',
+      eventProperties: ({ data, result }) => ({ postId: (data as { postId: string }).postId, commentId: result.id }),
+    })
+    postComment() {
+      return { id: 'c1' };
+    }
+  }
+
+  /** What Nest hands an interceptor for a GraphQL field: args are (root, args, context, info). */
+  function graphqlContext(args: unknown[]): ExecutionContext {
+    return {
+      getType: () => 'graphql',
+      getArgs: () => args,
+      getArgByIndex: (index: number) => args[index],
+      getClass: () => Resolver,
+      getHandler: () => Resolver.prototype.postComment,
+      switchToHttp: () => {
+        throw new Error('not HTTP');
+      },
+      switchToRpc: () => {
+        throw new Error('not RPC');
+      },
+      switchToWs: () => {
+        throw new Error('not WS');
+      },
+    } as unknown as ExecutionContext;
+  }
+
+  it("finds the request in the GraphQL context's req and the data in the field's arguments", async () => {
+    const server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
+    const { app, loops } = await createLoopsTestingApp(server);
+    const interceptor = app.get(LoopsEventInterceptor);
+    const context = graphqlContext([{}, { postId: 'p9' }, { req: { user: { email: 'gql@example.com' } } }, {}]);
+    await lastValueFrom(interceptor.intercept(context, { handle: () => of({ id: 'c1' }) }));
+    await loops.flush();
+    expect(server.accepted.map((accepted) => accepted.body)).toEqual([
+      { eventName: 'commentPosted', email: 'gql@example.com', eventProperties: { postId: 'p9', commentId: 'c1' } },
+    ]);
+    await app.close();
+    await server.close();
+  });
+});

@@ -10,6 +10,7 @@ import {
   type LoopsModuleOptions,
   type LoopsOptionsFactory,
 } from '../lib';
+import { loadOptionalPeer } from '../lib/utils/load-optional-peer';
 import { CapturingLogger } from './support/capturing-logger';
 
 const SECRET_KEY = 'sk_live_do-not-print-me-0123456789';
@@ -171,6 +172,40 @@ describe('LoopsModule', () => {
       ['negative shutdownTimeoutMs', { shutdownTimeoutMs: -1 }, /"shutdownTimeoutMs": must be a finite number >= 0/],
       ['dryRun not boolean', { dryRun: 'yes' }, /"dryRun": must be a boolean/],
       ['http not an object', { http: 'proxy' }, /"http": must be an object/],
+      ['rateLimit not an object', { rateLimit: 10 }, /"rateLimit": must be an object \(got 10\)/],
+      ['queue not an object', { queue: [] }, /"queue": must be an object \(got an array\)/],
+      [
+        'baseUrl with a query',
+        { baseUrl: 'https://example.com/api?x=1' },
+        /"baseUrl": must not contain credentials, a query/,
+      ],
+      ['delivery not an object', { delivery: 'bullmq' }, /"delivery": must be an object/],
+      ['unknown delivery.queue', { delivery: { queue: 'sqs' } }, /"delivery.queue": must be 'memory' or 'bullmq'/],
+      [
+        'bullmq without connection',
+        { delivery: { queue: 'bullmq' } },
+        /"delivery.connection": is required with BullMQ/,
+      ],
+      [
+        'bad delivery.queueName',
+        { delivery: { queue: 'bullmq', connection: {}, queueName: 'a b' } },
+        /"delivery.queueName": must be letters, digits/,
+      ],
+      [
+        'empty delivery.prefix',
+        { delivery: { queue: 'bullmq', connection: {}, prefix: '' } },
+        /"delivery.prefix": must be a non-empty string/,
+      ],
+      [
+        'zero delivery.enqueueTimeoutMs',
+        { delivery: { queue: 'bullmq', connection: {}, enqueueTimeoutMs: 0 } },
+        /"delivery.enqueueTimeoutMs": must be a finite number >= 1/,
+      ],
+      [
+        'tiny delivery.lockDurationMs',
+        { delivery: { queue: 'bullmq', connection: {}, lockDurationMs: 10 } },
+        /"delivery.lockDurationMs": must be a finite number >= 100/,
+      ],
     ];
 
     it.each(cases)('%s stops the app with an error naming the option', async (_name, overrides, message) => {
@@ -209,5 +244,16 @@ describe('LoopsModule', () => {
       expect(moduleRef.get(LoopsEventsService)).toBeInstanceOf(LoopsEventsService);
       await moduleRef.close();
     });
+  });
+});
+
+describe('optional peers', () => {
+  it('names the missing package and the option that needs it', () => {
+    expect(() => loadOptionalPeer('nestjs-loops-no-such-peer', 'delivery.queue')).toThrow(
+      new LoopsConfigurationError(
+        'delivery.queue',
+        'needs the optional peer dependency "nestjs-loops-no-such-peer": npm install nestjs-loops-no-such-peer',
+      ),
+    );
   });
 });

@@ -212,6 +212,18 @@ describe('validation, before any network I/O', () => {
     );
   });
 
+  it.each([
+    ['a Map', new Map([['plan', 'pro']])],
+    ['a Date', new Date()],
+    ['a class instance', new (class Plan {})()],
+  ])('rejects %s as a property map (it would be sent as {})', async (_name, value) => {
+    const error = (await rejection(
+      loops.sendEvent({ eventName: 'x', userId: 'u', eventProperties: value as never }),
+    )) as LoopsValidationError;
+    expect(error.errors).toContainEqual(expect.objectContaining({ path: 'eventProperties', rule: 'isObject' }));
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('rejects a cyclic property value instead of recursing forever', async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
@@ -285,6 +297,16 @@ describe('wire format', () => {
   it('leaves out the fields that were not given', async () => {
     await loops.sendEvent({ eventName: 'ping', userId: 'u' });
     expect(JSON.parse(server.requests[0].rawBody)).toEqual({ eventName: 'ping', userId: 'u' });
+  });
+
+  it('does not let http.auth or a lower-case authorization header replace the key', async () => {
+    const other = await createLoopsTestingApp(server, {
+      apiKey: SECRET_KEY,
+      http: { auth: { username: 'a', password: 'b' }, headers: { authorization: 'Bearer stolen' } },
+    });
+    await other.loops.sendEvent({ eventName: 'x', userId: 'u' });
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${SECRET_KEY}`);
+    await other.app.close();
   });
 
   it('does not let the http option replace Authorization', async () => {

@@ -134,6 +134,16 @@ describe('LoopsTestingModule', () => {
     expect(recorder.events).toHaveLength(1);
   });
 
+  it('a scripted 429 carries only the headers the test gave', async () => {
+    recorder.failNext(1, { status: 429 });
+    recorder.failNext(1, { status: 429, headers: { 'x-ratelimit-limit': '20', 'x-ratelimit-remaining': '0' } });
+    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' })).rejects.toMatchObject({
+      limit: undefined,
+      remaining: undefined,
+    });
+    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' })).rejects.toMatchObject({ limit: 20, remaining: 0 });
+  });
+
   it('a scripted failure of a background event shows up on deliveries$', async () => {
     recorder.failNext(1, { status: 401 });
     const outcome = firstValueFrom(loops.deliveries$);

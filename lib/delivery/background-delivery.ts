@@ -5,7 +5,9 @@ import type { SendRateLimiter } from './rate-limiter';
 /** What a background delivery engine is given by `LoopsEventsService`. */
 export interface BackgroundDeliveryHandlers {
   /** Delivers one event (retries included) and reports its outcome; never rejects. */
-  deliver(event: PreparedEvent, signal: AbortSignal): Promise<LoopsDeliveryOutcome>;
+  deliver(event: PreparedEvent, signal?: AbortSignal): Promise<LoopsDeliveryOutcome>;
+  /** Reports an event whose key Loops (or the queue) has already seen delivered: `sent`, deduplicated. */
+  reportAlreadyDelivered(event: PreparedEvent): void;
   /** Reports an event that will not be delivered by this instance (log + `failed` outcome). */
   reportFailure(event: PreparedEvent, error: Error, attempts: number): void;
   /** Logs at error level (already masked by the caller when needed). */

@@ -4,7 +4,6 @@ import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 import type { ResolvedBullMqDelivery, ResolvedLoopsOptions } from '../loops-options';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
-import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { settlesWithin } from '../utils/with-timeout';
 import type { BackgroundDelivery, BackgroundDeliveryHandlers } from './background-delivery';
 import type { PreparedEvent } from './loops-sender';
@@ -16,15 +15,20 @@ import { RedisRateLimiter, type RedisScriptClient } from './redis-rate-limiter';
 interface BullMqJob {
   data: PreparedEvent;
 }
+interface BullMqStoredJob {
+  getState(): Promise<string>;
+  retry(state: 'failed'): Promise<void>;
+}
 interface BullMqQueue {
   add(name: string, data: PreparedEvent, options: { jobId: string }): Promise<unknown>;
+  getJob(jobId: string): Promise<BullMqStoredJob | undefined>;
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   close(): Promise<void>;
 }
 interface BullMqWorker {
   on(event: 'error', listener: (error: Error) => void): unknown;
-  close(force?: boolean): Promise<void>;
+  close(): Promise<void>;
 }
 interface BullMqModule {
   Queue: new (name: string, options: Record<string, unknown>) => BullMqQueue;
@@ -46,7 +50,7 @@ interface IoRedisModule {
 const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600 };
 const FLUSH_POLL_MS = 50;
-/** What a forced close may still take, past the shutdown budget, before it is abandoned. */
+/** What closing the queue may take past the shutdown budget, before it is abandoned. */
 const FORCED_CLOSE_MS = 1_000;
 
 export function createBullMqBackgroundDelivery(
@@ -70,8 +74,8 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
   private worker: BullMqWorker | undefined;
   private readonly adding = new Set<Promise<unknown>>();
   private closed = false;
-  /** Aborted when shutdown gives up waiting: the jobs stay in Redis for another instance. */
-  private readonly shutdownController = abortControllerForMany();
+  /** Jobs this instance's worker is delivering. */
+  private active = 0;
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
@@ -140,12 +144,13 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
     const remaining = () => Math.max(0, deadline - Date.now());
     await settlesWithin(Promise.allSettled(this.adding), remaining());
     if (this.worker && !(await settlesWithin(this.worker.close(), remaining()))) {
+      // Not aborted: a job cut short would land in the failed set. Left alone, each either finishes, or
+      // its lock lapses when this process exits and another instance delivers it (the key prevents a
+      // second send).
       this.handlers.logError(
-        `Loops deliveries still in flight after shutdownTimeoutMs (${this.options.shutdownTimeoutMs} ms) were stopped; ` +
-          `their jobs stay in Redis and another instance retries them after lockDurationMs (${this.delivery.lockDurationMs} ms)`,
+        `${this.active} Loops deliveries were still in flight after shutdownTimeoutMs (${this.options.shutdownTimeoutMs} ms); ` +
+          `if this process exits first, another instance takes their jobs after lockDurationMs (${this.delivery.lockDurationMs} ms)`,
       );
-      this.shutdownController.abort(new LoopsShutdownError('The app shut down during this delivery'));
-      await settlesWithin(this.worker.close(true), FORCED_CLOSE_MS);
     }
     await settlesWithin(this.queue.close(), Math.max(remaining(), FORCED_CLOSE_MS));
     this.redis.disconnect();
@@ -153,7 +158,7 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
 
   private async addJob(event: PreparedEvent): Promise<void> {
     const timeout = new AbortController();
-    const added = this.queue.add(event.eventName, event, { jobId: toJobId(event.idempotencyKey) });
+    const added = this.queueJob(event);
     const timedOut = abortableSleep(this.delivery.enqueueTimeoutMs, timeout.signal).then(() => {
       throw new LoopsQueueUnavailableError(
         `Redis did not take the Loops event within enqueueTimeoutMs (${this.delivery.enqueueTimeoutMs} ms); it was not queued`,
@@ -173,17 +178,41 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
     }
   }
 
+  /**
+   * BullMQ ignores a job whose id it already holds. A key whose earlier job failed is tried again; one whose
+   * job completed was delivered already and is reported so, rather than vanishing without a word.
+   */
+  private async queueJob(event: PreparedEvent): Promise<void> {
+    const jobId = toJobId(event.idempotencyKey);
+    const existing = await this.queue.getJob(jobId);
+    if (!existing) {
+      await this.queue.add(event.eventName, event, { jobId });
+      return;
+    }
+    const state = await existing.getState();
+    if (state === 'failed') await existing.retry('failed');
+    else if (state === 'completed') this.handlers.reportAlreadyDelivered(event);
+  }
+
   private async process(job: BullMqJob): Promise<void> {
-    const outcome = await this.handlers.deliver(job.data, this.shutdownController.signal);
-    // Failing the job keeps it in BullMQ's failed set, with the reason, for inspection and replay.
-    if (outcome.status === 'failed') throw outcome.error;
+    this.active++;
+    try {
+      const outcome = await this.handlers.deliver(job.data);
+      // Failing the job keeps it in BullMQ's failed set, with the reason, for inspection and replay.
+      if (outcome.status === 'failed') throw outcome.error;
+    } finally {
+      this.active--;
+    }
   }
 
   private async drained(): Promise<void> {
     await Promise.allSettled(this.adding);
     for (;;) {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
-      if (Object.values(counts).every((count) => count === 0)) return;
+      // While Redis is unreachable the queue can't be seen to be empty: keep asking.
+      const counts = await this.queue
+        .getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused')
+        .catch(() => undefined);
+      if (counts && Object.values(counts).every((count) => count === 0)) return;
       await abortableSleep(FLUSH_POLL_MS);
     }
   }

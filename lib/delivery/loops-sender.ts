@@ -25,11 +25,6 @@ export interface PreparedEvent {
   body: Record<string, unknown>;
 }
 
-interface TimedResponse {
-  response: LoopsTransportResponse;
-  startedAt: number;
-}
-
 export type DeliveryAttemptResult =
   { ok: true; result: LoopsSendResult } | { ok: false; error: LoopsError; attempts: number };
 
@@ -53,8 +48,8 @@ export class LoopsSender {
     for (let attempt = 1; ; attempt++) {
       let error: LoopsError;
       try {
-        const { response, startedAt } = await this.attempt(event, signal);
-        const outcome = this.judge(response, startedAt, event, attempt);
+        const response = await this.attempt(event, signal);
+        const outcome = this.judge(response, event, attempt);
         if (!(outcome instanceof LoopsError)) return { ok: true, result: outcome };
         error = outcome;
       } catch (thrown) {
@@ -73,10 +68,8 @@ export class LoopsSender {
     }
   }
 
-  /** One request, answered or not; `startedAt` is when it took its rate-limit slot. */
-  private async attempt(event: PreparedEvent, callerSignal?: AbortSignal): Promise<TimedResponse> {
+  private async attempt(event: PreparedEvent, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
     const release = await this.acquireSlot(callerSignal);
-    const startedAt = Date.now();
     // One controller and a cleared timer: AbortSignal.timeout/any cost more per request and keep their
     // timers alive long after the answer.
     const controller = new AbortController();
@@ -86,6 +79,8 @@ export class LoopsSender {
       controller.abort();
     }, this.options.timeoutMs);
     const onCallerAbort = () => controller.abort(callerSignal?.reason);
+    // Without a limiter to wait on, nothing above has looked at the signal yet.
+    if (callerSignal?.aborted) onCallerAbort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       const response = await this.transport.send({
@@ -101,7 +96,7 @@ export class LoopsSender {
         body: event.body,
         signal: controller.signal,
       });
-      return { response, startedAt };
+      return response;
     } catch (error) {
       if (timedOut && !callerSignal?.aborted) {
         throw new LoopsNetworkError(`Loops did not answer within ${this.options.timeoutMs} ms`, 'ETIMEDOUT', error);
@@ -130,17 +125,11 @@ export class LoopsSender {
   }
 
   /** A result for an accepted event, or the error that the answer stands for. */
-  private judge(
-    response: LoopsTransportResponse,
-    startedAt: number,
-    event: PreparedEvent,
-    attempt: number,
-  ): LoopsSendResult | LoopsError {
+  private judge(response: LoopsTransportResponse, event: PreparedEvent, attempt: number): LoopsSendResult | LoopsError {
     const { status, headers } = response;
-    // Loops' window that counted this request has passed one window after the request started.
-    if (headers['x-ratelimit-remaining'] === '0' || status === 429) {
-      this.limiter?.pauseFor(startedAt + RATE_LIMIT_WINDOW_MS - Date.now());
-    }
+    // Loops counted this request somewhere between its start and now: only a window from now is sure to
+    // have passed it.
+    if (headers['x-ratelimit-remaining'] === '0' || status === 429) this.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
     const accepted = status >= 200 && status < 300;
     // A 409 to a retry: an earlier attempt with this key got through and only its answer was lost.
     const deduplicated = status === 409 && attempt > 1;

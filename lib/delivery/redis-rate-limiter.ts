@@ -34,6 +34,14 @@ end
 return 0
 `;
 
+// Extends a pause, never shortens one another instance set.
+const PAUSE = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+end
+return 0
+`;
+
 /** A slot in flight frees up early when its request ends; waiting longer than this between checks wastes slots. */
 const MAX_POLL_MS = 50;
 
@@ -81,8 +89,6 @@ export class RedisRateLimiter implements SendRateLimiter {
 
   pauseFor(ms: number): void {
     if (ms <= 0) return;
-    this.redis
-      .eval("redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) return 0", 1, this.pauseKey, Math.ceil(ms))
-      .catch(() => undefined);
+    this.redis.eval(PAUSE, 1, this.pauseKey, Math.ceil(ms)).catch(() => undefined);
   }
 }

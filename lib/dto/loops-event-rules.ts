@@ -60,8 +60,8 @@ function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidation
 
 function findPropertyMapIssues(field: PropertyMapField, value: unknown): LoopsValidationIssue[] {
   if (value === undefined) return [];
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) {
-    return [issue(field, 'isObject', `${field} must be an object (got ${describeValue(value)})`)];
+  if (!isPlainObject(value)) {
+    return [issue(field, 'isObject', `${field} must be a plain object (got ${describeValue(value)})`)];
   }
   const keys = Object.keys(value);
   if (keys.length > MAX_PROPERTIES) {
@@ -78,6 +78,13 @@ function findPropertyMapIssues(field: PropertyMapField, value: unknown): LoopsVa
     issues.push(...findMapValueIssues(field, (value as Record<string, unknown>)[key], path));
   }
   return issues;
+}
+
+/** A Map, a class instance or a Date would be sent as `{}` or worse: only plain objects are maps here. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }
 
 function findKeyIssue(field: PropertyMapField, key: string, path: string): LoopsValidationIssue | undefined {
@@ -130,10 +137,11 @@ function issue(path: string, rule: string, message: string): LoopsValidationIssu
 }
 
 /** A short, safe description of a rejected value: its type, never its content (it may be personal data). */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return 'an invalid Date';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date';
+  if (value instanceof Map) return 'a Map';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

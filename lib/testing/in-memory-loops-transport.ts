@@ -18,8 +18,8 @@ export class InMemoryLoopsTransport extends LoopsTransport {
   async send(request: LoopsTransportRequest): Promise<LoopsTransportResponse> {
     const failure = this.recorder.takeFailure();
     if (failure instanceof LoopsError) throw failure;
-    if (failure)
-      return { status: failure.status, headers: { ...RATE_LIMIT_HEADERS, ...failure.headers }, body: failure.body };
+    // Only the headers the test scripted: a made-up limit would show up in LoopsRateLimitError.
+    if (failure) return { status: failure.status, headers: { ...failure.headers }, body: failure.body };
     const idempotencyKey = request.headers['Idempotency-Key'];
     if (this.recorder.hasKey(idempotencyKey)) {
       return {

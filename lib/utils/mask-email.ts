@@ -1,4 +1,5 @@
-const EMAIL_IN_TEXT = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+// Letters of any script: class-validator's isEmail accepts `jöhn@exämple.com` too.
+const EMAIL_IN_TEXT = /([\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]*@([\p{L}\p{N}.-]+\.[\p{L}]{2,})/gu;
 
 /** `jane.doe@example.com` -> `j***@example.com`: enough to tell contacts apart in a log, not to read them. */
 export function maskEmails(text: string): string {

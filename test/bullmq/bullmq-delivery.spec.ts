@@ -91,7 +91,33 @@ describeWithRedis('BullMQ delivery', () => {
     await taking.loops.flush();
     expect(keys.filter((key) => server.acceptedCount(key) === 1)).toHaveLength(40);
     expect(server.accepted).toHaveLength(40);
+    const queue = new Queue(queueName, { connection: redis.connection });
+    expect(await queue.getJobCounts('failed', 'completed')).toEqual({ failed: 0, completed: 40 });
+    await queue.close();
   }, 30_000);
+
+  it('enqueueing a key again retries its failed job, and reports a delivered one as deduplicated', async () => {
+    const testing = await instance({ retry: false });
+    const outcomes: LoopsDeliveryOutcome[] = [];
+    testing.loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+    server.script({ kind: 'status', status: 503 });
+    await testing.loops.enqueueEventAsync(event(1), { idempotencyKey: 'retry-me' });
+    await testing.loops.flush();
+    expect(server.acceptedCount('retry-me')).toBe(0);
+
+    await testing.loops.enqueueEventAsync(event(1), { idempotencyKey: 'retry-me' });
+    await testing.loops.flush();
+    expect(server.acceptedCount('retry-me')).toBe(1);
+
+    await testing.loops.enqueueEventAsync(event(1), { idempotencyKey: 'retry-me' });
+    await testing.loops.flush();
+    expect(server.eventRequests()).toHaveLength(2);
+    expect(outcomes.map(({ status, deduplicated }) => ({ status, deduplicated }))).toEqual([
+      { status: 'failed', deduplicated: undefined },
+      { status: 'sent', deduplicated: false },
+      { status: 'sent', deduplicated: true },
+    ]);
+  });
 
   it('a job that fails its last attempt stays in the failed set with the reason, and reaches deliveries$', async () => {
     const testing = await instance({ retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5 } });
@@ -123,6 +149,8 @@ describeWithRedis('BullMQ delivery', () => {
     expect(error).toBeInstanceOf(LoopsQueueUnavailableError);
     expect((error as Error).message).toMatch(/it was not queued/);
     expect(Date.now() - started).toBeLessThan(3_000);
+
+    await expect(testing.loops.flush(300)).resolves.toBe(false);
 
     const reported = firstValueFrom(testing.loops.deliveries$);
     const key = testing.loops.enqueueEvent(event(2));
