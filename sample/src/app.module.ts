@@ -4,19 +4,18 @@ import { APP_PIPE } from '@nestjs/core';
 import { LoopsModule } from 'nestjs-loops';
 import { AccountsModule } from './accounts/accounts.module';
 
+/** Exported so that tests can swap it for `LoopsTestingModule` (`overrideModule` matches it by reference). */
+export const loopsModule = LoopsModule.forRootAsync({
+  inject: [ConfigService],
+  useFactory: (config: ConfigService) => ({
+    apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
+    // An empty `LOOPS_BASE_URL=` line in .env means Loops itself.
+    baseUrl: config.get<string>('LOOPS_BASE_URL') || undefined,
+  }),
+});
+
 @Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true }),
-    LoopsModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
-        apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
-        // An empty `LOOPS_BASE_URL=` line in .env means Loops itself.
-        baseUrl: config.get<string>('LOOPS_BASE_URL') || undefined,
-      }),
-    }),
-    AccountsModule,
-  ],
+  imports: [ConfigModule.forRoot({ isGlobal: true }), loopsModule, AccountsModule],
   providers: [
     // Here rather than in main.ts, so that the tests boot the app with the same validation.
     {
