@@ -1,7 +1,7 @@
 import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { IsEmail, IsIn } from 'class-validator';
-import { EmitLoopsEvent, LoopsEventsService, LoopsModule } from 'nestjs-loops';
+import { EmitLoopsEvent, LoopsEventsService, LoopsModule, SendEventDto } from 'nestjs-loops';
 
 export class SignUpDto {
   @IsEmail()
@@ -38,6 +38,17 @@ export class UsersController {
   }
 }
 
+/** A body typed with the package's DTO: its rules reach ValidationPipe only if the app has one class-validator. */
+@Controller('events')
+export class EventsController {
+  constructor(private readonly loops: LoopsEventsService) {}
+
+  @Post()
+  enqueue(@Body() event: SendEventDto): { idempotencyKey: string } {
+    return { idempotencyKey: this.loops.enqueueEvent(event) };
+  }
+}
+
 @Module({
   imports: [
     ConfigModule.forRoot({ ignoreEnvFile: true }),
@@ -50,7 +61,7 @@ export class UsersController {
       }),
     }),
   ],
-  controllers: [UsersController],
+  controllers: [UsersController, EventsController],
   providers: [UsersService],
 })
 export class AppModule {}

@@ -69,7 +69,13 @@ describe('nestjs-loops in a Nest 12 ESM app (vitest)', () => {
     });
     expect(loops.received[0].headers.authorization).toBe('Bearer compat-key');
 
-    // The library validates with the app's own class-validator (a peer, one copy).
+    // SendEventDto's rules run in the app's ValidationPipe: class-validator is a peer, one copy per app.
+    const refused = await request(app.getHttpServer())
+      .post('/events')
+      .send({ eventName: 'a:b', email: 'ada@example.com' })
+      .expect(400);
+    expect(JSON.stringify(refused.body)).toContain('eventName must not contain a colon');
+    expect(loops.received).toHaveLength(1);
     await expect(service.sendEvent({ eventName: '', email: 'ada@example.com' })).rejects.toBeInstanceOf(
       LoopsValidationError,
     );
