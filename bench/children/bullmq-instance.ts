@@ -11,6 +11,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LoopsEventsService, LoopsModule } from 'nestjs-loops';
 import { serveTask } from '../support/child';
+import { type OutcomeCounts, tallyOutcomes } from '../support/outcome-tally';
 import { BENCH_API_KEY, typicalEvent } from '../support/workload';
 
 export interface BullMqInstanceInput {
@@ -36,7 +37,7 @@ export interface BullMqInstanceOutput {
   /** `enqueueEventAsync` calls that rejected, by error name. */
   enqueueErrors: Record<string, number>;
   /** `deliveries$` outcomes of the deliveries this instance's worker made (any instance's events). */
-  outcomes: { sent: number; failed: number; dropped: number; deduplicated: number; retried: number };
+  outcomes: OutcomeCounts;
   /** Failed deliveries by error name. */
   errors: Record<string, number>;
 }
@@ -69,14 +70,7 @@ async function runInstance(input: BullMqInstanceInput): Promise<BullMqInstanceOu
   class BullMqInstanceModule {}
   const app = await NestFactory.createApplicationContext(BullMqInstanceModule, { logger: false });
   const loops = app.get(LoopsEventsService);
-  const outcomes = { sent: 0, failed: 0, dropped: 0, deduplicated: 0, retried: 0 };
-  const errors: Record<string, number> = {};
-  loops.deliveries$.subscribe((outcome) => {
-    outcomes[outcome.status]++;
-    if (outcome.deduplicated) outcomes.deduplicated++;
-    if (outcome.attempts > 1) outcomes.retried++;
-    if (outcome.error) errors[outcome.error.name] = (errors[outcome.error.name] ?? 0) + 1;
-  });
+  const { outcomes, errors } = tallyOutcomes(loops.deliveries$);
 
   const go = nextGo();
   process.send?.({ type: 'ready' });

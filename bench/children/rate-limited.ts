@@ -11,6 +11,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LoopsEventsService, LoopsModule } from 'nestjs-loops';
 import { serveTask } from '../support/child';
+import { type OutcomeCounts, tallyOutcomes } from '../support/outcome-tally';
 import { BENCH_API_KEY, typicalEvent } from '../support/workload';
 
 export interface RateLimitedInput {
@@ -26,7 +27,7 @@ export interface RateLimitedOutput {
   /** library: the keys `enqueueEvent` returned. */
   keys?: string[];
   /** library: `deliveries$` outcomes; sdk: fulfilled (`sent`) and rejected (`failed`) sends. */
-  outcomes: { sent: number; failed: number; dropped: number; deduplicated: number; retried: number };
+  outcomes: OutcomeCounts;
   /** Failures by error name. */
   errors: Record<string, number>;
 }
@@ -45,14 +46,7 @@ async function runLibrary(input: RateLimitedInput): Promise<RateLimitedOutput> {
   class RateLimitedModule {}
   const app = await NestFactory.createApplicationContext(RateLimitedModule, { logger: false });
   const loops = app.get(LoopsEventsService);
-  const outcomes = { sent: 0, failed: 0, dropped: 0, deduplicated: 0, retried: 0 };
-  const errors: Record<string, number> = {};
-  loops.deliveries$.subscribe((outcome) => {
-    outcomes[outcome.status]++;
-    if (outcome.deduplicated) outcomes.deduplicated++;
-    if (outcome.attempts > 1) outcomes.retried++;
-    if (outcome.error) errors[outcome.error.name] = (errors[outcome.error.name] ?? 0) + 1;
-  });
+  const { outcomes, errors } = tallyOutcomes(loops.deliveries$);
 
   const start = performance.now();
   const keys: string[] = [];

@@ -76,6 +76,8 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
   private closed = false;
   /** Jobs this instance's worker is delivering. */
   private active = 0;
+  /** Aborted once shutdown is over: stops the polls of any `flush()` still waiting. */
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
@@ -134,7 +136,16 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
   }
 
   async flush(timeoutMs?: number): Promise<boolean> {
-    return settlesWithin(this.drained(), timeoutMs);
+    const stop = new AbortController();
+    const onShutdown = () => stop.abort();
+    this.stopped.signal.addEventListener('abort', onShutdown, { once: true });
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop.abort(), timeoutMs);
+    try {
+      return await this.drained(stop.signal);
+    } finally {
+      clearTimeout(timer);
+      this.stopped.signal.removeEventListener('abort', onShutdown);
+    }
   }
 
   /** Bounded by `shutdownTimeoutMs` even while Redis is unreachable: nothing here may hang an app's exit. */
@@ -154,6 +165,7 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
     }
     await settlesWithin(this.queue.close(), Math.max(remaining(), FORCED_CLOSE_MS));
     this.redis.disconnect();
+    this.stopped.abort();
   }
 
   private async addJob(event: PreparedEvent): Promise<void> {
@@ -205,16 +217,23 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
     }
   }
 
-  private async drained(): Promise<void> {
+  /**
+   * True once the queue in Redis has nothing waiting, delayed or active; false when `signal` aborts first.
+   * Polls, and stops polling when told: a poll left running would keep the process alive.
+   */
+  private async drained(signal: AbortSignal): Promise<boolean> {
     await Promise.allSettled(this.adding);
-    for (;;) {
-      // While Redis is unreachable the queue can't be seen to be empty: keep asking.
-      const counts = await this.queue
-        .getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused')
-        .catch(() => undefined);
-      if (counts && Object.values(counts).every((count) => count === 0)) return;
-      await abortableSleep(FLUSH_POLL_MS);
+    while (!signal.aborted) {
+      // While Redis is unreachable the queue can't be seen to be empty (and BullMQ's call may wait for the
+      // connection): keep asking until told to stop.
+      const counts = await untilAborted(
+        this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused'),
+        signal,
+      ).catch(() => undefined);
+      if (counts && Object.values(counts).every((count) => count === 0)) return true;
+      await abortableSleep(FLUSH_POLL_MS, signal).catch(() => undefined);
     }
+    return false;
   }
 
   /**
@@ -234,6 +253,16 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
   private logRedisError(error: Error): void {
     this.handlers.logError(`Redis (Loops BullMQ delivery): ${error.message}`);
   }
+}
+
+/** `work`'s result, or `undefined` as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** BullMQ job ids may not contain ":" nor be integers; percent-encoding keeps distinct keys distinct. */

@@ -290,6 +290,17 @@ function acceptance(server: LoopsCompatibleServer, keys: readonly string[]) {
   };
 }
 
+/** What the app itself reported: failures, deduplicated retries and the most attempts any event took. */
+function reportFigures(tally: Tally): Pick<ScenarioFigures, 'reportedFailed' | 'deduplicatedRetries' | 'maxAttempts'> {
+  return {
+    reportedFailed: tally.sendErrors.size + tally.outcomesWith('failed').length,
+    deduplicatedRetries:
+      [...tally.sendResults.values()].filter((result) => result.deduplicated).length +
+      tally.outcomesWith('sent').filter((outcome) => outcome.deduplicated).length,
+    maxAttempts: maxAttempts(tally),
+  };
+}
+
 function maxAttempts(tally: Tally): number {
   const attempts = [
     ...[...tally.sendResults.values()].map((result) => result.attempts),
@@ -401,11 +412,7 @@ describe(`soak (seed ${SEED})`, () => {
       delivered,
       duplicates,
       lost: neverAccepted.length,
-      reportedFailed: tally.sendErrors.size + tally.outcomesWith('failed').length,
-      deduplicatedRetries:
-        [...tally.sendResults.values()].filter((result) => result.deduplicated).length +
-        tally.outcomesWith('sent').filter((outcome) => outcome.deduplicated).length,
-      maxAttempts: maxAttempts(tally),
+      ...reportFigures(tally),
       badInputsTried: tally.badInputsTried,
       durationMs: Date.now() - started,
     });
@@ -578,11 +585,7 @@ describe(`soak (seed ${SEED})`, () => {
       delivered,
       duplicates,
       lost: neverAccepted.length,
-      reportedFailed: tally.sendErrors.size + tally.outcomesWith('failed').length,
-      deduplicatedRetries:
-        [...tally.sendResults.values()].filter((result) => result.deduplicated).length +
-        tally.outcomesWith('sent').filter((outcome) => outcome.deduplicated).length,
-      maxAttempts: maxAttempts(tally),
+      ...reportFigures(tally),
       badInputsTried: 0,
       durationMs: Date.now() - started,
     });
