@@ -150,6 +150,11 @@ describe('compatibility of the packed nestjs-loops', () => {
         recursive: true,
         filter: (source) => !/[\\/](node_modules|package-lock\.json)$/.test(source),
       });
+      // Each app tests against the project's own Loops-compatible server, which has no dependencies.
+      cpSync(join(compatDir, '..', 'support', 'loops-server'), join(dir, 'test', 'loops-server'), {
+        recursive: true,
+        filter: (source) => !source.endsWith('main.ts'),
+      });
       const install = await run('npm', ['install', '--no-audit', '--no-fund', tarball], dir);
       if (install.code !== 0) return { scenario, dir, install, versions: {} };
       const ls = await run('npm', ['ls', '--all'], dir, 60_000);
