@@ -2,7 +2,7 @@ import type { AxiosRequestConfig } from 'axios';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
 
-export const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
+const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 
 /** The module options with every default filled in; what the rest of the package reads. */
 export interface ResolvedLoopsOptions {

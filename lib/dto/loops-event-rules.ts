@@ -7,7 +7,7 @@ export const MAX_JSON_LENGTH = 500;
 export const MAX_PROPERTIES = 1_000;
 
 export const RESERVED_CONTACT_PROPERTIES: readonly string[] = ['id', 'listId', 'softDeleteAt', 'teamId', 'updatedAt'];
-export const FIXED_BODY_KEYS: readonly string[] = ['email', 'userId', 'eventName', 'eventProperties', 'mailingLists'];
+const FIXED_BODY_KEYS: readonly string[] = ['email', 'userId', 'eventName', 'eventProperties', 'mailingLists'];
 const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 export type LoopsEventField = 'eventName' | 'email' | 'userId' | PropertyMapField;
