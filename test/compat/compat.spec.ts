@@ -2,7 +2,8 @@
  * The compatibility suite: the package as users get it from npm, in the apps that install it.
  *
  * Builds and packs the repo once, installs the tarball into a temporary copy of each scenario app
- * (test/compat/<scenario>/, its own package.json, its own test runner) and runs that app's test. Beside the
+ * (test/compat/<scenario>/, its own package.json, its own test runner; the app module itself is test/compat/app/,
+ * the same for all) and runs that app's test. Beside the
  * scenarios: the tarball's file list, the imports of its .d.ts files, require() and import() of the installed
  * package, and a type-check of a consumer under each TypeScript module/moduleResolution setting.
  *
@@ -150,6 +151,9 @@ describe('compatibility of the packed nestjs-loops', () => {
         recursive: true,
         filter: (source) => !/[\\/](node_modules|package-lock\.json)$/.test(source),
       });
+      // The app under test is the same in every scenario; only its Nest version, module system and runner differ.
+      mkdirSync(join(dir, 'src'), { recursive: true });
+      cpSync(join(compatDir, 'app', 'app.module.ts'), join(dir, 'src', 'app.module.ts'));
       // Each app tests against the project's own Loops-compatible server, which has no dependencies.
       cpSync(join(compatDir, '..', 'support', 'loops-server'), join(dir, 'test', 'loops-server'), {
         recursive: true,
