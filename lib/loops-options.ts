@@ -1,6 +1,7 @@
-import type { AxiosRequestConfig } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
+import { readAxiosInstance } from './transport/read-axios-instance';
 
 const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 
@@ -17,6 +18,8 @@ export interface ResolvedLoopsOptions {
   delivery: { queue: 'memory' } | ResolvedBullMqDelivery;
   dryRun: boolean;
   http: AxiosRequestConfig;
+  /** `undefined`: the transport makes an axios instance of its own. */
+  axiosInstance: AxiosInstance | undefined;
 }
 
 export type ResolvedBullMqDelivery = Required<LoopsBullMqDeliveryOptions>;
@@ -63,6 +66,7 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     delivery: readDelivery(options.delivery),
     dryRun,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
+    axiosInstance: readAxiosInstance(options.axiosInstance),
   };
 }
 

@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigurableModuleClass, LOOPS_MODULE_OPTIONS, LoopsModuleAsyncOptions } from './loops.module-definition';
 import { LoopsEventInterceptor } from './loops-event.interceptor';
@@ -11,8 +10,6 @@ import { LoopsTransport } from './transport/loops-transport';
  * `LoopsModule.forRoot(options)` / `LoopsModule.forRootAsync({ ... })`. Global unless `isGlobal: false`.
  */
 @Module({
-  // An axios instance of our own: interceptors an app adds to the global axios never see the API key.
-  imports: [HttpModule.register({})],
   providers: [
     { provide: LOOPS_RESOLVED_OPTIONS, useFactory: resolveLoopsOptions, inject: [LOOPS_MODULE_OPTIONS] },
     { provide: LoopsTransport, useClass: HttpLoopsTransport },
