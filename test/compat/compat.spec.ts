@@ -37,7 +37,7 @@ const SINGLETON_PEERS = [
 ];
 
 /** Versions printed for each scenario, so that a failure can be traced to what the registry served that day. */
-const REPORTED_PACKAGES = ['@nestjs/common', '@nestjs/axios', '@nestjs/config', 'class-validator', 'rxjs'];
+const REPORTED_PACKAGES = ['@nestjs/common', '@nestjs/axios', 'axios', '@nestjs/config', 'class-validator', 'rxjs'];
 
 interface Scenario {
   name: string;
@@ -49,6 +49,8 @@ const scenarios: Scenario[] = [
   { name: 'nest11-cjs-jest', nest: 11, runner: 'jest' },
   { name: 'nest12-esm-vitest', nest: 12, runner: 'vitest' },
   { name: 'nest12-cjs-jest', nest: 12, runner: 'jest' },
+  // A Nest 11 app that has neither @nestjs/axios nor axios and only runs `npm install nestjs-loops`.
+  { name: 'nest11-cjs-jest-bare', nest: 11, runner: 'jest' },
 ];
 
 interface RunResult {
