@@ -1,5 +1,6 @@
-import type { AxiosInstance, AxiosRequestConfig } from 'axios';
+import type { AxiosRequestConfig } from 'axios';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
+import type { LoopsAxiosInstance } from './interfaces/loops-axios-instance.interface';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
 import { readAxiosInstance } from './transport/read-axios-instance';
 
@@ -19,7 +20,7 @@ export interface ResolvedLoopsOptions {
   dryRun: boolean;
   http: AxiosRequestConfig;
   /** `undefined`: the transport makes an axios instance of its own. */
-  axiosInstance: AxiosInstance | undefined;
+  axiosInstance: LoopsAxiosInstance | undefined;
 }
 
 export type ResolvedBullMqDelivery = Required<LoopsBullMqDeliveryOptions>;

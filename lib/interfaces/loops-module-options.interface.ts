@@ -1,4 +1,5 @@
-import type { AxiosInstance, AxiosRequestConfig } from 'axios';
+import type { AxiosRequestConfig } from 'axios';
+import type { LoopsAxiosInstance } from './loops-axios-instance.interface';
 
 export interface LoopsRetryOptions {
   /** Attempts in all, the first included. Default 4. */
@@ -69,5 +70,5 @@ export interface LoopsModuleOptions {
    * proxies, agents or interceptors. Its interceptors see every Loops request, the API key included. Default: an
    * instance of the module's own, which interceptors added to the global axios never see.
    */
-  axiosInstance?: AxiosInstance;
+  axiosInstance?: LoopsAxiosInstance;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import axios, { type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
+import axios, { type AxiosRequestConfig, isAxiosError } from 'axios';
 import { LoopsNetworkError } from '../errors/loops-network.error';
+import type { LoopsAxiosInstance } from '../interfaces/loops-axios-instance.interface';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTransport, LoopsTransportRequest, LoopsTransportResponse } from './loops-transport';
 
@@ -41,7 +42,7 @@ const FIXED_CONFIG: AxiosRequestConfig = {
  */
 @Injectable()
 export class HttpLoopsTransport extends LoopsTransport {
-  private readonly axios: AxiosInstance;
+  private readonly axios: LoopsAxiosInstance;
   /** The app's `http` option, less any `Authorization` header. */
   private readonly extraConfig: AxiosRequestConfig & { headers: Record<string, string> };
   private readonly apiKey: string;
@@ -59,9 +60,9 @@ export class HttpLoopsTransport extends LoopsTransport {
 
   async send(request: LoopsTransportRequest): Promise<LoopsTransportResponse> {
     const extra = this.extraConfig;
-    let response: { status?: unknown; headers?: Record<string, unknown>; data?: unknown } | undefined;
+    let response: unknown;
     try {
-      response = await this.axios.request<string>({
+      response = await this.axios.request({
         ...extra,
         ...FIXED_CONFIG,
         method: request.method,
@@ -74,7 +75,7 @@ export class HttpLoopsTransport extends LoopsTransport {
       throw toNetworkError(error, this.apiKey);
     }
     // Only an app's response interceptor (one that returns `response.data`, say) can make this happen.
-    if (typeof response?.status !== 'number') {
+    if (!isAxiosResponse(response)) {
       throw new LoopsNetworkError(
         'The axiosInstance did not resolve to an axios response: one of its response interceptors replaced it',
         'ERR_BAD_RESPONSE',
@@ -82,6 +83,16 @@ export class HttpLoopsTransport extends LoopsTransport {
     }
     return { status: response.status, headers: readHeaders(response.headers ?? {}), ...parseBody(response.data) };
   }
+}
+
+interface AxiosResponseLike {
+  status: number;
+  headers?: Record<string, unknown>;
+  data?: unknown;
+}
+
+function isAxiosResponse(value: unknown): value is AxiosResponseLike {
+  return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number';
 }
 
 function readHeaders(headers: Record<string, unknown>): Record<string, string | undefined> {
