@@ -29,7 +29,6 @@ const REQUIRE_TESTING_SUBPATH = true;
 const SINGLETON_PEERS = [
   '@nestjs/common',
   '@nestjs/core',
-  '@nestjs/axios',
   'class-validator',
   'class-transformer',
   'reflect-metadata',
@@ -37,7 +36,7 @@ const SINGLETON_PEERS = [
 ];
 
 /** Versions printed for each scenario, so that a failure can be traced to what the registry served that day. */
-const REPORTED_PACKAGES = ['@nestjs/common', '@nestjs/axios', 'axios', '@nestjs/config', 'class-validator', 'rxjs'];
+const REPORTED_PACKAGES = ['@nestjs/common', '@nestjs/axios', '@nestjs/config', 'class-validator', 'rxjs'];
 
 interface Scenario {
   name: string;
