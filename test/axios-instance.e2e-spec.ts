@@ -2,6 +2,8 @@ import { HttpModule, HttpService } from '@nestjs/axios';
 import { Controller, HttpCode, INestApplication, Injectable, Module, OnModuleInit, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import axios, { type AxiosAdapter, type AxiosInstance } from 'axios';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import {
   EmitLoopsEvent,
@@ -150,6 +152,33 @@ describe("the defaults of an app's axios instance cannot change what is sent", (
     expect(sent.path).toBe('/api/v1/events/send');
     expect(sent.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(server.accepted[0].body).toEqual(event);
+  });
+
+  it("adds none of the instance's query parameters to the URL", async () => {
+    const urls: string[] = [];
+    const recorder = createServer((req, res) => {
+      urls.push(String(req.url));
+      req
+        .resume()
+        .once('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}'));
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = recorder.address() as AddressInfo;
+      const testing = await createLoopsTestingApp(server, {
+        apiKey: API_KEY,
+        baseUrl: `http://127.0.0.1:${port}/api/v1`,
+        retry: false,
+        axiosInstance: axios.create({ params: { tenant: 'acme' } }),
+      });
+      apps.push(testing.app);
+
+      await expect(testing.loops.sendEvent(event)).resolves.toMatchObject({ success: true });
+      expect(urls).toEqual(['/api/v1/events/send']);
+    } finally {
+      recorder.closeAllConnections();
+      await new Promise((resolve) => recorder.close(resolve));
+    }
   });
 
   it("uses Node's http adapter and transport, not a custom adapter or transport of the instance", async () => {

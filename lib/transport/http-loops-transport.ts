@@ -18,10 +18,11 @@ const FIXED_CONFIG: AxiosRequestConfig = {
   adapter: 'http',
   // A `baseURL` with `allowAbsoluteUrls: false` would put its own host in front of ours.
   allowAbsoluteUrls: true,
+  // Query parameters would be appended to our URL. Null, as below: axios keeps a default over an undefined value.
+  params: null,
   // The body is JSON text already; an app's transforms must not rewrite it (nor parse it once more).
   transformRequest: [],
-  // Basic credentials would replace `Authorization` with the app's own. Null, not undefined: axios keeps a
-  // default over an undefined value.
+  // Basic credentials would replace `Authorization` with the app's own.
   auth: null as unknown as undefined,
   // A custom transport (follow-redirects, say) would ignore `maxRedirects`.
   transport: null,
