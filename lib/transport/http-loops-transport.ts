@@ -18,7 +18,8 @@ const FIXED_CONFIG: AxiosRequestConfig = {
   adapter: 'http',
   // A `baseURL` with `allowAbsoluteUrls: false` would put its own host in front of ours.
   allowAbsoluteUrls: true,
-  // Query parameters would be appended to our URL. Null, as below: axios keeps a default over an undefined value.
+  // Query parameters would be appended to our URL. Null rather than undefined, here and below: axios keeps a
+  // default over an undefined value.
   params: null,
   // The body is JSON text already; an app's transforms must not rewrite it (nor parse it once more).
   transformRequest: [],
