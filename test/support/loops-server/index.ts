@@ -1,5 +1,6 @@
-export { LoopsCompatibleServer } from './loops-compatible-server';
+export { LOOPS_IDEMPOTENCY_RULES, LoopsCompatibleServer } from './loops-compatible-server';
 export type {
+  LoopsIdempotencyRule,
   AcceptedEvent,
   LoopsServerAnswer,
   LoopsServerOptions,

@@ -1,5 +1,25 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
+import { auditDeliveries, type DeliveryAudit } from './delivery-audit';
+
+/**
+ * Loops documents that a key reused within 24 hours gets 409, but not whether an identical repeat is refused too,
+ * nor whether a request refused for the rate limit uses up its key. Each plausible rule is a variant, and the
+ * library's delivery tests run under every one of them, so that no guarantee rests on one guess.
+ */
+export type LoopsIdempotencyRule =
+  /** 409 to any reuse of a key that an accepted request carried (the documented rule, and the default). */
+  | 'any-reuse'
+  /** An identical repeat of an accepted request gets 200 again, accepting nothing; a different body gets 409. */
+  | 'replay-identical'
+  /** Like `any-reuse`, and a request answered 429 uses up its key as well. */
+  | 'rate-limited-too';
+
+export const LOOPS_IDEMPOTENCY_RULES: readonly LoopsIdempotencyRule[] = [
+  'any-reuse',
+  'replay-identical',
+  'rate-limited-too',
+];
 
 export interface LoopsServerOptions {
   /** Requests must send `Authorization: Bearer <apiKey>`. Default `test-key`. */
@@ -10,6 +30,10 @@ export interface LoopsServerOptions {
   teamName?: string;
   /** Port to listen on. Default 0 (a free port); the CLI sets it from `PORT`. */
   port?: number;
+  /** Default `any-reuse`. */
+  idempotencyRule?: LoopsIdempotencyRule;
+  /** What stamps arrivals and answers, and drives the rate limit. Default `Date.now`. */
+  clock?: () => number;
 }
 
 export type LoopsServerAnswer =
@@ -20,7 +44,9 @@ export type LoopsServerAnswer =
   /** Destroy the socket without answering; the event is not accepted. */
   | { kind: 'drop' }
   /** Process normally (the event is accepted and its idempotency key stored), then destroy the socket unanswered. */
-  | { kind: 'accept-then-drop' };
+  | { kind: 'accept-then-drop' }
+  /** Process normally at once, and answer only after `ms`: an event accepted whose answer is still on its way. */
+  | { kind: 'accept-then-delay'; ms: number };
 
 export interface RecordedRequest {
   method: string;
@@ -29,10 +55,18 @@ export interface RecordedRequest {
   rawBody: string;
   /** The parsed JSON body, or undefined when the body is empty or not JSON. */
   body: unknown;
-  /** `Date.now()` when the request's headers arrived. */
+  /** The clock when the request's headers arrived. */
   receivedAt: number;
   /** The status answered; undefined while pending and when the connection was dropped. */
   status?: number;
+  /** The `Idempotency-Key` of an events/send request, when it carried one. */
+  idempotencyKey?: string;
+  /** This request's event was accepted (a scripted accept-then-drop included). */
+  accepted?: boolean;
+  /** When the whole answer had been handed to the connection; undefined if it never was. */
+  answeredAt?: number;
+  /** When the exchange ended, answered or not. */
+  closedAt?: number;
 }
 
 export interface AcceptedEvent {
@@ -154,11 +188,15 @@ export class LoopsCompatibleServer {
   readonly accepted: AcceptedEvent[] = [];
   rateLimitPerSecond: number;
 
+  readonly idempotencyRule: LoopsIdempotencyRule;
+
   private readonly apiKey: string;
   private readonly teamName: string;
+  private readonly clock: () => number;
   private readonly scriptedAnswers: LoopsServerAnswer[] = [];
   private responder: LoopsServerResponder | undefined;
-  private readonly usedIdempotencyKeys = new Set<string>();
+  /** Each used key, with the body of the request that used it (`replay-identical` compares bodies). */
+  private readonly usedIdempotencyKeys = new Map<string, string>();
   /** Sorted arrival times of the events/send requests the limiter admitted. */
   private readonly admittedArrivals: number[] = [];
   private readonly sockets = new Set<Socket>();
@@ -172,6 +210,8 @@ export class LoopsCompatibleServer {
     this.teamName = options.teamName ?? 'Test team';
     this.rateLimitPerSecond = options.rateLimitPerSecond ?? 10;
     this.port = options.port ?? 0;
+    this.idempotencyRule = options.idempotencyRule ?? 'any-reuse';
+    this.clock = options.clock ?? Date.now;
   }
 
   static async start(options: LoopsServerOptions = {}): Promise<LoopsCompatibleServer> {
@@ -198,6 +238,11 @@ export class LoopsCompatibleServer {
 
   acceptedCount(idempotencyKey: string): number {
     return this.accepted.filter((event) => event.idempotencyKey === idempotencyKey).length;
+  }
+
+  /** See {@link DeliveryAudit}: what would reveal a duplicate delivery. */
+  audit(logicalIdOf: (body: Record<string, unknown>) => string): DeliveryAudit {
+    return auditDeliveries(this.requests, this.accepted, logicalIdOf);
   }
 
   eventRequests(): RecordedRequest[] {
@@ -268,9 +313,10 @@ export class LoopsCompatibleServer {
       headers: { ...request.headers },
       rawBody: '',
       body: undefined,
-      receivedAt: Date.now(),
+      receivedAt: this.clock(),
     };
     this.requests.push(record);
+    response.once('close', () => (record.closedAt = this.clock()));
     try {
       const tooLarge = await this.readBody(request, record);
       if (tooLarge) {
@@ -317,6 +363,8 @@ export class LoopsCompatibleServer {
   }
 
   private async handleEventSend(response: ServerResponse, record: RecordedRequest): Promise<void> {
+    const key = record.headers['idempotency-key'];
+    if (typeof key === 'string') record.idempotencyKey = key;
     const answer = this.scriptedAnswers.shift() ?? this.responder?.(record);
     switch (answer?.kind) {
       case 'status':
@@ -331,6 +379,11 @@ export class LoopsCompatibleServer {
       case 'delay':
         if (!(await this.delay(answer.ms))) return;
         return this.reply(response, record, this.processEvent(record));
+      case 'accept-then-delay': {
+        const reply = this.processEvent(record);
+        if (!(await this.delay(answer.ms))) return;
+        return this.reply(response, record, reply);
+      }
       default:
         return this.reply(response, record, this.processEvent(record));
     }
@@ -355,24 +408,39 @@ export class LoopsCompatibleServer {
   /** The normal processing of POST /events/send, in the order Loops applies its checks. */
   private processEvent(record: RecordedRequest): Reply {
     if (!this.isAuthorized(record)) return this.failure(401, 'Invalid API key');
-    if (!this.admit(record.receivedAt)) return this.failure(429, 'Rate limit exceeded');
+    const idempotencyKey = record.idempotencyKey;
+    if (!this.admit(record.receivedAt)) {
+      if (
+        this.idempotencyRule === 'rate-limited-too' &&
+        idempotencyKey &&
+        !this.usedIdempotencyKeys.has(idempotencyKey)
+      ) {
+        this.usedIdempotencyKeys.set(idempotencyKey, record.rawBody);
+      }
+      return this.failure(429, 'Rate limit exceeded');
+    }
 
     const invalid = validateEventBody(record.body);
     if (invalid) return this.failure(400, invalid);
 
-    const idempotencyKey = record.headers['idempotency-key'];
-    if (typeof idempotencyKey === 'string') {
+    if (idempotencyKey !== undefined) {
       if (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
         return this.failure(400, `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
       }
-      // Kept for the server's life, standing in for Loops' 24 hours; stored only once accepted, so a 400 doesn't
-      // burn the key.
-      if (this.usedIdempotencyKeys.has(idempotencyKey)) return this.failure(409, 'Idempotency key already used');
-      this.usedIdempotencyKeys.add(idempotencyKey);
+      // Kept for the server's life, standing in for Loops' 24 hours; stored only once accepted (or, under
+      // `rate-limited-too`, refused for the rate limit), so a 400 doesn't burn the key.
+      const usedWith = this.usedIdempotencyKeys.get(idempotencyKey);
+      if (usedWith !== undefined) {
+        if (this.idempotencyRule !== 'replay-identical') return this.failure(409, 'Idempotency key already used');
+        if (usedWith === record.rawBody) return { status: 200, body: { success: true } };
+        return this.failure(409, 'Idempotency key already used with a different request body.');
+      }
+      this.usedIdempotencyKeys.set(idempotencyKey, record.rawBody);
     }
 
+    record.accepted = true;
     this.accepted.push({
-      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      idempotencyKey,
       body: record.body as Record<string, unknown>,
       receivedAt: record.receivedAt,
     });
@@ -395,7 +463,7 @@ export class LoopsCompatibleServer {
    */
   private admit(arrival: number): boolean {
     const times = this.admittedArrivals;
-    while (times.length > 0 && times[0] <= Date.now() - ARRIVAL_RETENTION_MS) times.shift();
+    while (times.length > 0 && times[0] <= this.clock() - ARRIVAL_RETENTION_MS) times.shift();
     if (this.isLimited() && this.admittedSince(arrival - RATE_WINDOW_MS) + 1 > this.rateLimitPerSecond) return false;
     times.splice(upperBound(times, arrival), 0, arrival);
     return true;
@@ -411,7 +479,7 @@ export class LoopsCompatibleServer {
 
   private reply(response: ServerResponse, record: RecordedRequest, reply: Reply): void {
     const limit = this.isLimited() ? this.rateLimitPerSecond : UNLIMITED_HEADER_VALUE;
-    const remaining = Math.max(0, limit - this.admittedSince(Date.now() - RATE_WINDOW_MS));
+    const remaining = Math.max(0, limit - this.admittedSince(this.clock() - RATE_WINDOW_MS));
     const headers: Record<string, string> = {
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(remaining),
@@ -429,6 +497,6 @@ export class LoopsCompatibleServer {
 
     record.status = reply.status;
     response.writeHead(reply.status, headers);
-    response.end(payload);
+    response.end(payload, () => (record.answeredAt = this.clock()));
   }
 }
