@@ -9,6 +9,7 @@ export {
 } from './loops.module-definition';
 export {
   type LoopsBullMqDeliveryOptions,
+  type LoopsJobRetention,
   type LoopsMemoryDeliveryOptions,
   type LoopsModuleOptions,
   type LoopsQueueOptions,
@@ -16,7 +17,14 @@ export {
   type LoopsRetryOptions,
 } from './interfaces/loops-module-options.interface';
 export { type LoopsSendResult, type SendEventOptions } from './interfaces/loops-send-result.interface';
-export { type LoopsDeliveryOutcome, type LoopsDeliveryStatus } from './interfaces/loops-delivery-outcome.interface';
+export {
+  type LoopsDeliveryOutcome,
+  type LoopsDeliveryStatus,
+  type LoopsDroppedOutcome,
+  type LoopsFailedOutcome,
+  type LoopsSentOutcome,
+} from './interfaces/loops-delivery-outcome.interface';
+export { type LoopsFailedEvent, type LoopsFailedEventsQuery } from './interfaces/loops-failed-event.interface';
 export { LoopsEventsService } from './loops-events.service';
 export { type LoopsPropertyValue, SendEventDto, type SendEventInput } from './dto/send-event.dto';
 export {

@@ -1,23 +1,33 @@
 import type { SendEventInput } from './dto/send-event.dto';
 
 /**
- * The JSON body Loops expects for a validated event. Contact properties are flattened into the top
- * level and Dates become ISO strings; keys follow the official SDK's order so the bodies read alike.
+ * The JSON text Loops expects for a validated event. Contact properties are flattened into the top level and
+ * Dates become ISO strings; keys follow the official SDK's order so the bodies read alike.
  */
-export function buildEventBody(event: SendEventInput): Record<string, unknown> {
+export function buildEventBody(event: SendEventInput): string {
   const body: Record<string, unknown> = { eventName: event.eventName };
-  if (event.contactProperties) Object.assign(body, toWireValues(event.contactProperties));
-  if (event.eventProperties) body.eventProperties = toWireValues(event.eventProperties);
-  if (event.mailingLists) body.mailingLists = { ...event.mailingLists };
+  if (event.contactProperties) Object.assign(body, event.contactProperties);
+  if (event.eventProperties) body.eventProperties = event.eventProperties;
+  if (event.mailingLists) body.mailingLists = event.mailingLists;
   if (event.email !== undefined) body.email = event.email;
   if (event.userId !== undefined) body.userId = event.userId;
-  return body;
+  // JSON.stringify calls Date's toJSON, which is toISOString.
+  return JSON.stringify(body);
 }
 
-function toWireValues(values: Record<string, unknown>): Record<string, unknown> {
-  const wire: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
-    wire[key] = value instanceof Date ? value.toISOString() : value;
+/** The event a body stands for, in the shape `sendEvent` takes: what an app needs to send it again. */
+export function readEventBody(text: string): SendEventInput {
+  const { eventName, email, userId, eventProperties, mailingLists, ...contactProperties } = JSON.parse(text) as Record<
+    string,
+    unknown
+  >;
+  const event: SendEventInput = { eventName: eventName as string };
+  if (email !== undefined) event.email = email as string;
+  if (userId !== undefined) event.userId = userId as string;
+  if (eventProperties !== undefined) event.eventProperties = eventProperties as SendEventInput['eventProperties'];
+  if (Object.keys(contactProperties).length > 0) {
+    event.contactProperties = contactProperties as SendEventInput['contactProperties'];
   }
-  return wire;
+  if (mailingLists !== undefined) event.mailingLists = mailingLists as SendEventInput['mailingLists'];
+  return event;
 }

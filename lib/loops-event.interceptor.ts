@@ -9,7 +9,6 @@ import {
   LoopsEventValue,
 } from './emit-loops-event.decorator';
 import type { SendEventInput } from './dto/send-event.dto';
-import { LoopsIdempotencyConflictError } from './errors/loops-idempotency-conflict.error';
 import { LoopsValidationError } from './errors/loops-validation.error';
 import { LoopsError } from './errors/loops.error';
 import { LoopsEventsService } from './loops-events.service';
@@ -178,10 +177,9 @@ export class LoopsEventInterceptor implements NestInterceptor {
       throw error;
     }
     try {
+      // A key from the mapper that Loops already has (a client retrying the request) resolves as deduplicated.
       await this.loops.sendEvent(event, { idempotencyKey });
     } catch (error) {
-      // A 409 for the mapper's key: Loops has this event already (a client retrying the request).
-      if (error instanceof LoopsIdempotencyConflictError && idempotencyKey !== undefined) return;
       // The built event broke a rule: dropped, as in background mode, and the request fails with it.
       if (error instanceof LoopsValidationError) this.reportDropped(definition, error, ctx.context);
       throw error;

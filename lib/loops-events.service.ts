@@ -1,20 +1,25 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { Observable, Subject } from 'rxjs';
-import type { BackgroundDelivery, BackgroundDeliveryHandlers } from './delivery/background-delivery';
-import { createBullMqBackgroundDelivery } from './delivery/bullmq-background-delivery';
-import { DeliveryAttemptResult, LoopsSender, PreparedEvent } from './delivery/loops-sender';
+import type { Observable } from 'rxjs';
+import type { BackgroundDelivery } from './delivery/background-delivery';
+import { BullMqBackgroundDelivery } from './delivery/bullmq-background-delivery';
+import { DeliveryReporter } from './delivery/delivery-reporter';
+import { LoopsSender } from './delivery/loops-sender';
 import { MemoryBackgroundDelivery } from './delivery/memory-background-delivery';
-import { RateLimiter } from './delivery/rate-limiter';
+import type { PreparedEvent } from './delivery/prepared-event';
+import { RateLimiter, type SendRateLimiter } from './delivery/rate-limiter';
+import { RedisConnection } from './delivery/redis-connection';
+import { RedisRateLimiter } from './delivery/redis-rate-limiter';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
-import { LoopsIdempotencyConflictError } from './errors/loops-idempotency-conflict.error';
+import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsDeliveryOutcome } from './interfaces/loops-delivery-outcome.interface';
+import type { LoopsFailedEvent, LoopsFailedEventsQuery } from './interfaces/loops-failed-event.interface';
 import type { LoopsSendResult, SendEventOptions } from './interfaces/loops-send-result.interface';
 import { buildEventBody } from './loops-event-body';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from './loops-options';
 import { LoopsTransport } from './transport/loops-transport';
-import { maskEmails } from './utils/mask-email';
 
 /** Sends events to Loops, awaited (`sendEvent`) or in the background (`enqueueEvent`). */
 @Injectable()
@@ -23,29 +28,39 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   readonly deliveries$: Observable<LoopsDeliveryOutcome>;
 
   protected readonly logger = new Logger(LoopsEventsService.name);
-  private readonly outcomes = new Subject<LoopsDeliveryOutcome>();
+  private readonly reporter: DeliveryReporter;
   private readonly sender: LoopsSender;
   private readonly background: BackgroundDelivery;
+  /** The client of the rate limit shared through Redis; closed once the background engine has stopped. */
+  private readonly limiterRedis: Redis | undefined;
 
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     transport: LoopsTransport,
   ) {
-    this.deliveries$ = this.outcomes.asObservable();
-    const handlers: BackgroundDeliveryHandlers = {
-      deliver: (event, signal) => this.deliverInBackground(event, signal),
-      reportAlreadyDelivered: (event) => this.emitAlreadyDelivered(event, 0),
-      reportFailure: (event, error, attempts) => this.emitFailure(event, error, attempts),
-      logError: (message) => this.logger.error(message),
-    };
+    this.reporter = new DeliveryReporter(this.logger);
+    this.deliveries$ = this.reporter.outcomes$;
+    const { delivery } = options;
+    const connection = delivery.queue === 'bullmq' ? new RedisConnection(delivery.connection) : undefined;
+    let limiter: SendRateLimiter | undefined;
+    if (options.requestsPerSecond !== undefined && connection) {
+      this.limiterRedis = connection.createClient({ maxRetriesPerRequest: 1 });
+      this.limiterRedis.on('error', (error) => this.reporter.logError(`Redis (Loops rate limit): ${error.message}`));
+      const { prefix, queueName } = delivery as { prefix: string; queueName: string };
+      limiter = new RedisRateLimiter(
+        this.limiterRedis,
+        `${prefix}:${queueName}`,
+        options.requestsPerSecond,
+        options.timeoutMs,
+      );
+    } else if (options.requestsPerSecond !== undefined) {
+      limiter = new RateLimiter(options.requestsPerSecond);
+    }
+    this.sender = new LoopsSender(options, transport, limiter, this.logger);
     this.background =
-      options.delivery.queue === 'bullmq'
-        ? createBullMqBackgroundDelivery(options, options.delivery, handlers)
-        : new MemoryBackgroundDelivery(options, handlers);
-    const limiter =
-      this.background.sharedRateLimiter ??
-      (options.requestsPerSecond === undefined ? undefined : new RateLimiter(options.requestsPerSecond));
-    this.sender = new LoopsSender(options, transport, limiter);
+      delivery.queue === 'bullmq' && connection
+        ? new BullMqBackgroundDelivery(options, delivery, this.sender, this.reporter, connection)
+        : new MemoryBackgroundDelivery(options, this.sender, this.reporter);
   }
 
   async onModuleInit(): Promise<void> {
@@ -53,15 +68,18 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Validates the event, then sends it and waits for Loops to accept it, retrying as configured.
+   * Validates the event, then sends it and waits for Loops to accept it, retrying as configured. When Loops
+   * already has an event with the key you chose, it resolves with `deduplicated: true`.
    * @throws LoopsValidationError before any request when the event breaks a rule.
    * @throws LoopsApiError (or a subclass) or LoopsNetworkError when it could not be delivered.
+   * @throws LoopsQueueUnavailableError with BullMQ delivery, when Redis (which keeps the shared rate limit) is away.
    */
   async sendEvent(event: SendEventInput | SendEventDto, options: SendEventOptions = {}): Promise<LoopsSendResult> {
     const prepared = this.prepare(event, options.idempotencyKey);
-    const outcome = await this.deliver(prepared, options.signal);
-    if (outcome.ok) return outcome.result;
-    throw outcome.error;
+    const result = await this.sender.deliver(prepared, options.signal);
+    if (!result.ok) throw result.error;
+    const { attempts, deduplicated, dryRun } = result;
+    return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
   }
 
   /**
@@ -74,14 +92,15 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    */
   enqueueEvent(event: SendEventInput | SendEventDto, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
     const prepared = this.prepare(event, options.idempotencyKey);
-    this.background.add(prepared).catch((error: Error) => this.emitFailure(prepared, error, 0));
+    this.background.enqueue(prepared);
     return prepared.idempotencyKey;
   }
 
   /**
    * `enqueueEvent` that resolves once the queue holds the event: at once in memory, once Redis
-   * acknowledged the job with BullMQ. Rejects (instead of reporting) when the event can't be queued,
-   * e.g. with `LoopsQueueUnavailableError` when Redis doesn't answer within `enqueueTimeoutMs`.
+   * acknowledged the job with BullMQ. Rejects (instead of reporting) when the event can't be queued:
+   * `LoopsQueueUnavailableError` when Redis refuses it or doesn't answer within `enqueueTimeoutMs` (its
+   * `mayHaveBeenQueued` says which; enqueueing again with its `idempotencyKey` never delivers twice).
    */
   async enqueueEventAsync(
     event: SendEventInput | SendEventDto,
@@ -97,7 +116,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     return this.options.delivery.queue;
   }
 
-  /** Background events taken by this instance and not settled yet. */
+  /** Background events taken by this instance and not settled yet (with BullMQ: not yet acknowledged by Redis). */
   get pendingCount(): number {
     return this.background.pending;
   }
@@ -112,89 +131,55 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
+   * BullMQ delivery: the events whose delivery failed for good, oldest first, as long as retention keeps them.
+   * @throws LoopsConfigurationError with in-memory delivery, which keeps nothing: persist `failed` outcomes instead.
+   */
+  failedEvents(query: LoopsFailedEventsQuery = {}): Promise<LoopsFailedEvent[]> {
+    if (!this.background.failedEvents) return Promise.reject(this.onlyWithBullMq('failedEvents'));
+    return this.background.failedEvents(query);
+  }
+
+  /**
+   * BullMQ delivery: queues failed events again, each with a fresh set of attempts and its own key (so an event
+   * Loops accepted after all is not sent twice), e.g. after an outage. Resolves to how many were queued.
+   * @throws LoopsConfigurationError with in-memory delivery.
+   */
+  retryFailed(query: LoopsFailedEventsQuery = {}): Promise<number> {
+    if (!this.background.retryFailed) return Promise.reject(this.onlyWithBullMq('retryFailed'));
+    return this.background.retryFailed(query);
+  }
+
+  /**
    * Records an event that could not be built (no contact, a failing mapper, an invalid event):
    * a warning in the log and a `dropped` outcome on `deliveries$`.
    */
   reportDropped(eventName: string, reason: Error, source?: string): void {
-    const where = source ? ` from ${source}` : '';
-    this.logger.warn(maskEmails(`Loops event "${eventName}"${where} was not sent: ${reason.message}`));
-    this.outcomes.next({ status: 'dropped', eventName, attempts: 0, error: reason });
+    this.reporter.dropped(eventName, reason, source);
   }
 
   /** Stops accepting events and settles the background queue within `shutdownTimeoutMs`. */
   async onApplicationShutdown(): Promise<void> {
     await this.background.shutdown();
-    this.outcomes.complete();
+    this.limiterRedis?.disconnect();
+    this.reporter.complete();
   }
 
   private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): PreparedEvent {
-    const key = validateIdempotencyKey(idempotencyKey) ?? randomUUID();
+    const chosen = validateIdempotencyKey(idempotencyKey);
     const dto = validateSendEvent(event);
-    return { eventName: dto.eventName, idempotencyKey: key, body: buildEventBody(dto) };
-  }
-
-  private async deliver(event: PreparedEvent, signal?: AbortSignal): Promise<DeliveryAttemptResult> {
-    if (!this.options.dryRun) return this.sender.deliver(event, signal);
-    this.logger.log(
-      maskEmails(`[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${JSON.stringify(event.body)}`),
-    );
     return {
-      ok: true,
-      result: { success: true, idempotencyKey: event.idempotencyKey, attempts: 0, deduplicated: false, dryRun: true },
+      eventName: dto.eventName,
+      idempotencyKey: chosen ?? randomUUID(),
+      keyChosenByCaller: chosen !== undefined,
+      body: buildEventBody(dto),
     };
   }
 
-  private async deliverInBackground(event: PreparedEvent, signal?: AbortSignal): Promise<LoopsDeliveryOutcome> {
-    const outcome = await this.deliver(event, signal);
-    if (!outcome.ok && outcome.error instanceof LoopsIdempotencyConflictError) {
-      // The key was chosen by the caller to name one logical event (an order id, say), and Loops has it
-      // already: a client's retry of the request that enqueued it. Delivered, not failed.
-      return this.emitAlreadyDelivered(event, outcome.attempts);
-    }
-    if (!outcome.ok) return this.emitFailure(event, outcome.error, outcome.attempts);
-    return this.emitSent(event, outcome.result);
-  }
-
-  private emitAlreadyDelivered(event: PreparedEvent, attempts: number): LoopsDeliveryOutcome {
-    this.logger.log(`Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`);
-    return this.emitSent(event, { attempts, deduplicated: true, dryRun: false });
-  }
-
-  private emitSent(
-    event: PreparedEvent,
-    { attempts, deduplicated, dryRun }: Omit<LoopsSendResult, 'success' | 'idempotencyKey'>,
-  ): LoopsDeliveryOutcome {
-    const outcome: LoopsDeliveryOutcome = {
-      status: 'sent',
-      eventName: event.eventName,
-      idempotencyKey: event.idempotencyKey,
-      attempts,
-      deduplicated,
-      dryRun,
-    };
-    this.outcomes.next(outcome);
-    return outcome;
-  }
-
-  private emitFailure(event: PreparedEvent, error: Error, attempts: number): LoopsDeliveryOutcome {
-    this.logger.error(
-      maskEmails(
-        `Loops event "${event.eventName}" (${event.idempotencyKey}) for ${describeContact(event.body)} failed ` +
-          `after ${attempts} attempt(s): ${error.message}`,
-      ),
+  private onlyWithBullMq(method: string): LoopsConfigurationError {
+    return new LoopsConfigurationError(
+      'delivery.queue',
+      `${method}() needs BullMQ delivery; in-memory delivery keeps no failed events (each one's failed outcome on ` +
+        'deliveries$ carries the event, to persist and send again)',
     );
-    const outcome: LoopsDeliveryOutcome = {
-      status: 'failed',
-      eventName: event.eventName,
-      idempotencyKey: event.idempotencyKey,
-      attempts,
-      error,
-    };
-    this.outcomes.next(outcome);
-    return outcome;
   }
-}
-
-function describeContact(body: Record<string, unknown>): string {
-  return typeof body.email === 'string' ? body.email : `userId ${String(body.userId)}`;
 }

@@ -5,6 +5,7 @@ import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interface
 import { readAxiosInstance } from './transport/read-axios-instance';
 
 const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
+const DAY_MS = 24 * 3600 * 1000;
 
 /** The module options with every default filled in; what the rest of the package reads. */
 export interface ResolvedLoopsOptions {
@@ -23,7 +24,9 @@ export interface ResolvedLoopsOptions {
   axiosInstance: LoopsAxiosInstance | undefined;
 }
 
-export type ResolvedBullMqDelivery = Required<LoopsBullMqDeliveryOptions>;
+export interface ResolvedBullMqDelivery extends Required<Omit<LoopsBullMqDeliveryOptions, 'retention'>> {
+  retention: Record<'completed' | 'failed', { maxAgeMs: number; maxCount: number | undefined }>;
+}
 
 /** Internal injection token of {@link ResolvedLoopsOptions}. */
 export const LOOPS_RESOLVED_OPTIONS = Symbol('LOOPS_RESOLVED_OPTIONS');
@@ -110,10 +113,11 @@ function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
   const delivery = readObject(value, 'delivery');
   if (delivery.queue === undefined || delivery.queue === 'memory') return { queue: 'memory' };
   if (delivery.queue !== 'bullmq') throw new LoopsConfigurationError('delivery.queue', "must be 'memory' or 'bullmq'");
-  if (typeof delivery.connection !== 'object' || delivery.connection === null) {
+  const { connection } = delivery;
+  if ((typeof connection !== 'object' || connection === null) && typeof connection !== 'string') {
     throw new LoopsConfigurationError(
       'delivery.connection',
-      'is required with BullMQ: ioredis options or an ioredis instance',
+      'is required with BullMQ: ioredis options, a redis:// URL or an ioredis instance',
     );
   }
   const queueName = delivery.queueName ?? 'loops-events';
@@ -124,13 +128,30 @@ function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
   if (typeof prefix !== 'string' || prefix === '') {
     throw new LoopsConfigurationError('delivery.prefix', 'must be a non-empty string');
   }
+  const retention = readObject(delivery.retention, 'delivery.retention');
   return {
     queue: 'bullmq',
-    connection: delivery.connection,
+    connection,
     queueName,
     prefix,
     enqueueTimeoutMs: readNumber(delivery.enqueueTimeoutMs, 'delivery.enqueueTimeoutMs', 5_000, { min: 1 }),
     lockDurationMs: readNumber(delivery.lockDurationMs, 'delivery.lockDurationMs', 30_000, { min: 100 }),
+    worker: readBoolean(delivery.worker, 'delivery.worker', true),
+    retention: {
+      completed: readRetention(retention.completed, 'delivery.retention.completed', DAY_MS, 10_000),
+      failed: readRetention(retention.failed, 'delivery.retention.failed', 7 * DAY_MS, undefined),
+    },
+  };
+}
+
+function readRetention(value: unknown, option: string, maxAgeMs: number, maxCount: number | undefined) {
+  const retention = readObject(value, option);
+  return {
+    maxAgeMs: readNumber(retention.maxAgeMs, `${option}.maxAgeMs`, maxAgeMs, { min: 1_000 }),
+    maxCount:
+      retention.maxCount === undefined
+        ? maxCount
+        : readNumber(retention.maxCount, `${option}.maxCount`, 0, { min: 1, integer: true }),
   };
 }
 

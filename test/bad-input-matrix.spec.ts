@@ -6,6 +6,7 @@ import {
   LoopsEventsService,
   LoopsValidationError,
   type SendEventInput,
+  type LoopsDroppedOutcome,
 } from '../lib';
 import {
   BAD_INPUTS,
@@ -102,8 +103,8 @@ describe('a decorated route whose mappers produce it', () => {
       const response = await request(app.getHttpServer()).post(`/bad-input/${index}`);
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ ok: true, case: index });
-      expect(outcomes).toEqual([expect.objectContaining({ status: 'dropped', attempts: 0 })]);
-      const { error } = outcomes[0];
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'dropped' })]);
+      const { error } = outcomes[0] as LoopsDroppedOutcome;
       if (mapsToNoContact(input)) {
         expect(error).toBeInstanceOf(LoopsError);
         expect(error?.message).toContain('no contact found');

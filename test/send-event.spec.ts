@@ -4,7 +4,6 @@ import {
   LoopsApiError,
   LoopsAuthError,
   LoopsEventsService,
-  LoopsIdempotencyConflictError,
   LoopsNetworkError,
   LoopsRateLimitError,
   LoopsValidationError,
@@ -403,13 +402,11 @@ describe('errors from Loops answers', () => {
     expect(error.remaining).toBeUndefined();
   });
 
-  it('409 for a caller-supplied key becomes LoopsIdempotencyConflictError', async () => {
+  it('409 to the first request with a caller-supplied key resolves as deduplicated: Loops has that event', async () => {
     await loops.sendEvent(event, { idempotencyKey: 'once' });
-    const error = (await rejection(
-      loops.sendEvent(event, { idempotencyKey: 'once' }),
-    )) as LoopsIdempotencyConflictError;
-    expect(error).toBeInstanceOf(LoopsIdempotencyConflictError);
-    expect(error).toMatchObject({ status: 409, idempotencyKey: 'once' });
+    const again = await loops.sendEvent(event, { idempotencyKey: 'once' });
+    expect(again).toEqual({ success: true, idempotencyKey: 'once', attempts: 1, deduplicated: true, dryRun: false });
+    expect(server.eventRequests().map((request) => request.status)).toEqual([200, 409]);
     expect(server.acceptedCount('once')).toBe(1);
   });
 

@@ -8,7 +8,6 @@ import {
   LoopsApiError,
   LoopsAuthError,
   LoopsEventsService,
-  LoopsIdempotencyConflictError,
   LoopsModule,
   LoopsNetworkError,
   LoopsValidationError,
@@ -89,11 +88,12 @@ describe('LoopsTestingModule', () => {
     ]);
   });
 
-  it('answers a reused idempotency key with 409, as Loops does', async () => {
+  it('answers a reused idempotency key with 409, as Loops does: the second send is deduplicated', async () => {
     await loops.sendEvent({ eventName: 'a', userId: 'u' }, { idempotencyKey: 'k' });
-    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' }, { idempotencyKey: 'k' })).rejects.toBeInstanceOf(
-      LoopsIdempotencyConflictError,
-    );
+    await expect(loops.sendEvent({ eventName: 'a', userId: 'u' }, { idempotencyKey: 'k' })).resolves.toMatchObject({
+      deduplicated: true,
+      attempts: 1,
+    });
     expect(recorder.events).toHaveLength(1);
   });
 

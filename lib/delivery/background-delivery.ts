@@ -1,33 +1,24 @@
-import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
-import type { PreparedEvent } from './loops-sender';
-import type { SendRateLimiter } from './rate-limiter';
-
-/** What a background delivery engine is given by `LoopsEventsService`. */
-export interface BackgroundDeliveryHandlers {
-  /** Delivers one event (retries included) and reports its outcome; never rejects. */
-  deliver(event: PreparedEvent, signal?: AbortSignal): Promise<LoopsDeliveryOutcome>;
-  /** Reports an event whose key Loops (or the queue) has already seen delivered: `sent`, deduplicated. */
-  reportAlreadyDelivered(event: PreparedEvent): void;
-  /** Reports an event that will not be delivered by this instance (log + `failed` outcome). */
-  reportFailure(event: PreparedEvent, error: Error, attempts: number): void;
-  /** Logs at error level (already masked by the caller when needed). */
-  logError(message: string): void;
-}
+import type { LoopsFailedEvent, LoopsFailedEventsQuery } from '../interfaces/loops-failed-event.interface';
+import type { PreparedEvent } from './prepared-event';
 
 /** Where `enqueueEvent` puts events: in memory (default) or in a BullMQ queue on Redis. */
 export interface BackgroundDelivery {
   /**
-   * Takes the event. Throws at once when it can't be taken (queue full, shutting down); the promise
-   * settles once the event is held: at once in memory, once Redis acknowledged it with BullMQ.
+   * Takes the event and resolves once it is held: at once in memory, once Redis acknowledged it with BullMQ.
+   * Throws at once when it can't take it (queue full, shutting down); rejects when the store did not take it.
    */
   add(event: PreparedEvent): Promise<void>;
-  /** Events taken by this instance and not settled yet. */
+  /** `add` for callers that don't wait: what goes wrong later is reported as the event's outcome. */
+  enqueue(event: PreparedEvent): void;
+  /** Events taken by this instance and not settled (or, with BullMQ, not yet acknowledged by Redis). */
   readonly pending: number;
   /** Resolves true once everything enqueued before the call has settled, false after `timeoutMs`. */
   flush(timeoutMs?: number): Promise<boolean>;
-  /** The limiter every send must go through, when the engine shares one across instances. */
-  readonly sharedRateLimiter?: SendRateLimiter;
   start(): Promise<void>;
   /** Stops taking events and settles what it holds within `shutdownTimeoutMs`. */
   shutdown(): Promise<void>;
+  /** Events whose delivery failed for good and are kept for inspection (BullMQ only). */
+  failedEvents?(query: LoopsFailedEventsQuery): Promise<LoopsFailedEvent[]>;
+  /** Queues failed events again with a fresh set of attempts; resolves to how many (BullMQ only). */
+  retryFailed?(query: LoopsFailedEventsQuery): Promise<number>;
 }

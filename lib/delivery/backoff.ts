@@ -3,6 +3,9 @@ export interface BackoffPolicy {
   maxDelayMs: number;
 }
 
+/** Loops counts its limit per one-second window; waiting less after a 429 is waiting in vain. */
+export const RATE_LIMIT_WINDOW_MS = 1_000;
+
 /**
  * Delay before attempt `attempt + 1`: exponential from `minDelayMs`, capped at `maxDelayMs`, with
  * "equal jitter" (half fixed, half random) so that clients that failed together don't retry together.
@@ -10,4 +13,20 @@ export interface BackoffPolicy {
 export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1));
   return ceiling / 2 + (random() * ceiling) / 2;
+}
+
+/**
+ * Delay before trying again after attempt `attempt` failed: the backoff; after a 429 a whole window first, the
+ * jittered backoff on top keeping the clients refused together from all coming back at once. A `Retry-After`
+ * from the server is a floor.
+ */
+export function retryDelay(
+  attempt: number,
+  failure: { rateLimited: boolean; retryAfterMs?: number },
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const backoff = backoffDelay(attempt, policy, random);
+  const delay = failure.rateLimited ? RATE_LIMIT_WINDOW_MS + backoff : backoff;
+  return Math.max(delay, failure.retryAfterMs ?? 0);
 }

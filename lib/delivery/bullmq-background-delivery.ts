@@ -1,110 +1,120 @@
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { LoopsError } from '../errors/loops.error';
 import { LoopsQueueFullError } from '../errors/loops-queue-full.error';
 import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.error';
 import { LoopsShutdownError } from '../errors/loops-shutdown.error';
+import type { LoopsFailedEvent, LoopsFailedEventsQuery } from '../interfaces/loops-failed-event.interface';
+import { readEventBody } from '../loops-event-body';
 import type { ResolvedBullMqDelivery, ResolvedLoopsOptions } from '../loops-options';
+import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
 import { settlesWithin } from '../utils/with-timeout';
-import type { BackgroundDelivery, BackgroundDeliveryHandlers } from './background-delivery';
-import type { PreparedEvent } from './loops-sender';
-import type { SendRateLimiter } from './rate-limiter';
-import { RedisRateLimiter, type RedisScriptClient } from './redis-rate-limiter';
+import type { EarlierAttempts } from './attempt-result';
+import type { BackgroundDelivery } from './background-delivery';
+import { retryDelay } from './backoff';
+import type { DeliveryReporter } from './delivery-reporter';
+import type { LoopsSender } from './loops-sender';
+import type { PreparedEvent } from './prepared-event';
+import type { RedisConnection } from './redis-connection';
 
-// The few parts of BullMQ and ioredis used here, typed locally: both are optional peers, and the
-// published types must not depend on packages a user may not have.
-interface BullMqJob {
-  data: PreparedEvent;
-}
-interface BullMqStoredJob {
-  getState(): Promise<string>;
-  retry(state: 'failed'): Promise<void>;
-}
-interface BullMqQueue {
-  add(name: string, data: PreparedEvent, options: { jobId: string }): Promise<unknown>;
-  getJob(jobId: string): Promise<BullMqStoredJob | undefined>;
-  getJobCounts(...types: string[]): Promise<Record<string, number>>;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  close(): Promise<void>;
-}
-interface BullMqWorker {
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  close(): Promise<void>;
-}
-interface BullMqModule {
-  Queue: new (name: string, options: Record<string, unknown>) => BullMqQueue;
-  Worker: new (
-    name: string,
-    processor: (job: BullMqJob) => Promise<void>,
-    options: Record<string, unknown>,
-  ) => BullMqWorker;
-}
-interface RedisClient extends RedisScriptClient {
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  disconnect(): void;
-}
-interface IoRedisModule {
-  Redis: new (options: object) => RedisClient;
+type BullMq = typeof import('bullmq');
+
+/** A job's data: the event, and what its attempts so far (in any instance) have shown. */
+interface StoredEvent extends PreparedEvent {
+  earlier: EarlierAttempts;
+  /** Requests made for it so far. */
+  requests: number;
+  /** Tells the enqueue call that created the job from the others for the same key. */
+  enqueueToken: string;
 }
 
-/** Jobs are kept after completion for Loops' idempotency window, so re-enqueueing a key is a no-op. */
-const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
-const KEEP_FAILED = { age: 7 * 24 * 3600 };
-const FLUSH_POLL_MS = 50;
-/** What closing the queue may take past the shutdown budget, before it is abandoned. */
+interface JobResult {
+  requests: number;
+  deduplicated: boolean;
+  dryRun: boolean;
+}
+
+type LoopsJob = Job<StoredEvent, JobResult>;
+
+/** A job attempt that did not deliver: thrown to BullMQ, which retries it unless `final`. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly loopsError: LoopsError,
+    readonly requests: number,
+    readonly uncertain: boolean,
+    readonly final: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(loopsError.message);
+    // BullMQ recognises a failure it must not retry by this name.
+    if (final) this.name = 'UnrecoverableError';
+  }
+}
+
+/** The custom backoff type the jobs name, served by the worker's `backoffStrategy`. */
+const BACKOFF_TYPE = 'loops';
+/** What closing may take past the shutdown budget, before it is abandoned. */
 const FORCED_CLOSE_MS = 1_000;
-
-export function createBullMqBackgroundDelivery(
-  options: ResolvedLoopsOptions,
-  delivery: ResolvedBullMqDelivery,
-  handlers: BackgroundDeliveryHandlers,
-): BackgroundDelivery {
-  const bullmq = loadOptionalPeer<BullMqModule>('bullmq', 'delivery.queue');
-  const ioredis = loadOptionalPeer<IoRedisModule>('ioredis', 'delivery.queue');
-  return new BullMqBackgroundDelivery(options, delivery, handlers, bullmq, ioredis);
-}
+const FLUSH_POLL_MS = 50;
+/** Between two tries to get an unacknowledged event into Redis. */
+const HOLD_RETRY_MS = 500;
+/** Failed jobs read from Redis at a time by `failedEvents()` and `retryFailed()`. */
+const FAILED_PAGE = 500;
 
 /**
- * Events wait as jobs in Redis (the idempotency key names the job) and workers in every instance
- * deliver them through the same sender, sharing one rate limit kept in Redis.
+ * Events wait as jobs in Redis, named by their idempotency key, and workers in every instance deliver them. One job
+ * attempt is one request: BullMQ's attempts and backoff do the retrying, so a job waiting to be retried holds no
+ * worker and no lock, survives restarts, and is taken by whichever instance is alive. At shutdown, requests still in
+ * flight are cut short and their jobs go back to waiting untouched, never to the failed set.
  */
-class BullMqBackgroundDelivery implements BackgroundDelivery {
-  readonly sharedRateLimiter?: SendRateLimiter;
-  private readonly queue: BullMqQueue;
-  private readonly redis: RedisClient;
-  private worker: BullMqWorker | undefined;
+export class BullMqBackgroundDelivery implements BackgroundDelivery {
+  private readonly bullmq: BullMq;
+  private readonly queue: Queue<LoopsJob>;
+  /** The queue's client, ours so that its state is known: a command made while it is not ready never left. */
+  private readonly queueClient: Redis;
+  private worker: Worker<StoredEvent, JobResult> | undefined;
+  /** Adds waiting for Redis, and events `enqueue` holds until Redis acknowledges them. */
   private readonly adding = new Set<Promise<unknown>>();
   private closed = false;
-  /** Jobs this instance's worker is delivering. */
-  private active = 0;
+  /** Aborted when shutdown runs out of time: cuts requests in flight and held adds short. */
+  private readonly shutdownController = abortControllerForMany();
+  /**
+   * Jobs this worker has settled whose outcome BullMQ has yet to hand back (it marks a job finished in Redis, then
+   * emits the event that reports it), with when: `flush()` waits for them too. One left this long was lost track of.
+   */
+  private readonly awaitingReport = new Map<string, number>();
+  /** One wait for the queue's connection, shared by every add that needs it. */
+  private connected: Promise<unknown> | undefined;
   /** Aborted once shutdown is over: stops the polls of any `flush()` still waiting. */
   private readonly stopped = new AbortController();
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
     private readonly delivery: ResolvedBullMqDelivery,
-    private readonly handlers: BackgroundDeliveryHandlers,
-    private readonly bullmq: BullMqModule,
-    ioredis: IoRedisModule,
+    private readonly sender: LoopsSender,
+    private readonly reporter: DeliveryReporter,
+    private readonly connection: RedisConnection,
   ) {
-    this.queue = new bullmq.Queue(delivery.queueName, {
-      // Fail fast while Redis is away, instead of holding the command until it comes back.
-      connection: this.connection({ enableOfflineQueue: false }),
+    this.bullmq = loadOptionalPeer<BullMq>('bullmq', 'delivery.queue');
+    const { completed, failed } = delivery.retention;
+    // Fail fast while Redis is away, instead of holding the command until it comes back.
+    this.queueClient = connection.createClient({ enableOfflineQueue: false });
+    this.queue = new this.bullmq.Queue<LoopsJob>(delivery.queueName, {
+      connection: this.queueClient,
       prefix: delivery.prefix,
-      defaultJobOptions: { attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
+      defaultJobOptions: {
+        attempts: options.retry.attempts,
+        backoff: { type: BACKOFF_TYPE },
+        removeOnComplete: { age: Math.ceil(completed.maxAgeMs / 1000), count: completed.maxCount },
+        removeOnFail: { age: Math.ceil(failed.maxAgeMs / 1000), count: failed.maxCount },
+      },
     });
     this.queue.on('error', (error) => this.logRedisError(error));
-    this.redis = isRedisClient(delivery.connection)
-      ? (delivery.connection.duplicate() as RedisClient)
-      : new ioredis.Redis(this.connection({ maxRetriesPerRequest: 1 }));
-    this.redis.on('error', (error) => this.logRedisError(error));
-    if (options.requestsPerSecond !== undefined) {
-      this.sharedRateLimiter = new RedisRateLimiter(
-        this.redis,
-        `${delivery.prefix}:${delivery.queueName}`,
-        options.requestsPerSecond,
-        options.timeoutMs,
-      );
-    }
+    this.queueClient.on('error', () => undefined);
   }
 
   get pending(): number {
@@ -112,27 +122,52 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
   }
 
   async start(): Promise<void> {
+    if (!this.delivery.worker) return;
     const rps = this.options.requestsPerSecond;
-    this.worker = new this.bullmq.Worker(this.delivery.queueName, (job) => this.process(job), {
-      connection: this.connection({}),
-      prefix: this.delivery.prefix,
-      concurrency: this.options.queue.concurrency,
-      lockDuration: this.delivery.lockDurationMs,
-      stalledInterval: this.delivery.lockDurationMs,
-      // BullMQ's own limiter paces job pick-up across instances; the Redis limiter above is what
-      // keeps every sliding second, retries included, within the limit.
-      ...(rps !== undefined && { limiter: { max: Math.max(1, Math.floor(rps)), duration: 1_000 } }),
+    const worker = new this.bullmq.Worker<StoredEvent, JobResult>(
+      this.delivery.queueName,
+      (job, token) => this.process(job, token),
+      {
+        connection: this.connection.options(),
+        prefix: this.delivery.prefix,
+        concurrency: this.options.queue.concurrency,
+        lockDuration: this.delivery.lockDurationMs,
+        stalledInterval: this.delivery.lockDurationMs,
+        // A job is taken back from a stopped instance at most this many times; each such stop may have been mid-request.
+        maxStalledCount: this.options.retry.attempts,
+        // BullMQ's own limiter paces job pick-up across instances; the Redis limiter the sender goes through is
+        // what keeps every sliding second within the limit.
+        ...(rps !== undefined && { limiter: { max: Math.max(1, Math.floor(rps)), duration: 1_000 } }),
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+            retryDelay(
+              attemptsMade,
+              { rateLimited: false, retryAfterMs: error instanceof AttemptFailure ? error.retryAfterMs : undefined },
+              this.options.retry,
+            ),
+        },
+      },
+    );
+    worker.on('completed', (job, { requests, deduplicated, dryRun }) => {
+      this.awaitingReport.delete(job.id as string);
+      this.reporter.sent(job.data, { attempts: requests, deduplicated, dryRun });
     });
-    this.worker.on('error', (error) => this.logRedisError(error));
+    worker.on('failed', (job, error) => {
+      if (job) this.awaitingReport.delete(job.id as string);
+      this.reportFailure(job, error);
+    });
+    worker.on('error', (error) => this.logRedisError(error));
+    this.worker = worker;
   }
 
   add(event: PreparedEvent): Promise<void> {
-    if (this.closed) throw new LoopsShutdownError('The app is shutting down; the Loops queue accepts no more events');
-    if (this.adding.size >= this.options.queue.maxPending) throw new LoopsQueueFullError(this.options.queue.maxPending);
-    const adding = this.addJob(event);
-    this.adding.add(adding);
-    void adding.finally(() => this.adding.delete(adding)).catch(() => undefined);
-    return adding;
+    this.takeOrThrow();
+    return this.track(this.addWithin(event));
+  }
+
+  enqueue(event: PreparedEvent): void {
+    this.takeOrThrow();
+    void this.track(this.holdUntilQueued(event));
   }
 
   async flush(timeoutMs?: number): Promise<boolean> {
@@ -148,73 +183,249 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
     }
   }
 
-  /** Bounded by `shutdownTimeoutMs` even while Redis is unreachable: nothing here may hang an app's exit. */
+  /**
+   * Stops taking events, lets adds and requests in flight finish within `shutdownTimeoutMs`, then cuts them short:
+   * their jobs go back to waiting with their attempts intact, for another instance or the next start. Bounded even
+   * while Redis is unreachable: nothing here may hang an app's exit.
+   */
   async shutdown(): Promise<void> {
     this.closed = true;
-    const deadline = Date.now() + this.options.shutdownTimeoutMs;
-    const remaining = () => Math.max(0, deadline - Date.now());
-    await settlesWithin(Promise.allSettled(this.adding), remaining());
-    if (this.worker && !(await settlesWithin(this.worker.close(), remaining()))) {
-      // Not aborted: a job cut short would land in the failed set. Left alone, each either finishes, or
-      // its lock lapses when this process exits and another instance delivers it (the key prevents a
-      // second send).
-      this.handlers.logError(
-        `${this.active} Loops deliveries were still in flight after shutdownTimeoutMs (${this.options.shutdownTimeoutMs} ms); ` +
-          `if this process exits first, another instance takes their jobs after lockDurationMs (${this.delivery.lockDurationMs} ms)`,
-      );
+    // Connections that are up stay up; one that is down stops trying, so that closing it ends.
+    this.connection.markClosing();
+    const everything = Promise.allSettled([...this.adding, this.worker?.close()]);
+    if (!(await settlesWithin(everything, this.options.shutdownTimeoutMs))) {
+      this.shutdownController.abort(new LoopsShutdownError('The app is shutting down'));
+      if (!(await settlesWithin(everything, FORCED_CLOSE_MS))) {
+        this.reporter.logError(
+          `Loops deliveries in flight could not be handed back to Redis at shutdown; their jobs are taken by another ` +
+            `instance once their lock lapses (lockDurationMs: ${this.delivery.lockDurationMs} ms)`,
+        );
+      }
     }
-    await settlesWithin(this.queue.close(), Math.max(remaining(), FORCED_CLOSE_MS));
-    this.redis.disconnect();
+    await settlesWithin(this.queue.close(), FORCED_CLOSE_MS);
+    this.queueClient.disconnect();
     this.stopped.abort();
   }
 
-  private async addJob(event: PreparedEvent): Promise<void> {
-    const timeout = new AbortController();
-    const added = this.queueJob(event);
-    const timedOut = abortableSleep(this.delivery.enqueueTimeoutMs, timeout.signal).then(() => {
-      throw new LoopsQueueUnavailableError(
-        `Redis did not take the Loops event within enqueueTimeoutMs (${this.delivery.enqueueTimeoutMs} ms); it was not queued`,
+  async failedEvents(query: LoopsFailedEventsQuery): Promise<LoopsFailedEvent[]> {
+    const jobs = await this.findFailed(query);
+    return jobs.map((job) => ({
+      eventName: job.data.eventName,
+      idempotencyKey: job.data.idempotencyKey,
+      event: readEventBody(job.data.body),
+      reason: job.failedReason,
+      attempts: job.data.requests,
+      failedAt: new Date(job.finishedOn ?? job.timestamp),
+    }));
+  }
+
+  async retryFailed(query: LoopsFailedEventsQuery): Promise<number> {
+    let retried = 0;
+    for (const job of await this.findFailed(query)) {
+      // Another instance may have retried it since it was read: then it is no longer in the failed set.
+      const moved = await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
+        () => true,
+        () => false,
       );
-    });
+      if (moved) retried++;
+    }
+    return retried;
+  }
+
+  private takeOrThrow(): void {
+    if (this.closed) throw new LoopsShutdownError('The app is shutting down; the Loops queue accepts no more events');
+    if (this.adding.size >= this.options.queue.maxPending) throw new LoopsQueueFullError(this.options.queue.maxPending);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.adding.add(work);
+    void work.finally(() => this.adding.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  /**
+   * Puts the event in Redis and resolves once Redis acknowledged it, waiting for a connection if there is none.
+   * Rejects with `LoopsQueueUnavailableError` after `enqueueTimeoutMs` (or at shutdown), saying whether the event
+   * may have reached Redis all the same: only a command that left for Redis and got no answer can have.
+   */
+  private async addWithin(event: PreparedEvent, enqueueToken: string = randomUUID()): Promise<void> {
+    const ms = this.delivery.enqueueTimeoutMs;
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), ms);
+    const onShutdown = () => stop.abort();
+    this.shutdownController.signal.addEventListener('abort', onShutdown, { once: true });
+    const writes = { sent: false };
+    let lastError: unknown;
     try {
-      await Promise.race([added, timedOut]);
-    } catch (error) {
-      if (error instanceof LoopsQueueUnavailableError) throw error;
-      throw new LoopsQueueUnavailableError(
-        `Redis refused the Loops event (${error instanceof Error ? error.message : String(error)}); it was not queued`,
-        { cause: error },
-      );
+      while (!stop.signal.aborted) {
+        if (this.queueClient.status !== 'ready') {
+          this.connected ??= once(this.queueClient, 'ready').finally(() => (this.connected = undefined));
+          await untilAborted(this.connected, stop.signal).catch(() => undefined);
+          continue;
+        }
+        try {
+          const queued = this.queueJob(event, enqueueToken, writes, stop.signal).then(() => true);
+          if (await untilAborted(queued, stop.signal)) return;
+        } catch (error) {
+          // Redis answered, with an error: the job was not written.
+          if ((error as Error).name === 'ReplyError')
+            throw this.unavailable(event, `Redis refused it (${(error as Error).message})`, false, error);
+          lastError = error;
+        }
+      }
     } finally {
-      timeout.abort();
-      timedOut.catch(() => undefined);
+      clearTimeout(timer);
+      this.shutdownController.signal.removeEventListener('abort', onShutdown);
+    }
+    const why = this.closed
+      ? 'the app shut down before Redis acknowledged it'
+      : `Redis did not acknowledge it within enqueueTimeoutMs (${ms} ms; connection ${this.queueClient.status})`;
+    throw this.unavailable(event, why, writes.sent, lastError);
+  }
+
+  private unavailable(event: PreparedEvent, why: string, mayHaveBeenQueued: boolean, cause: unknown) {
+    const verdict = mayHaveBeenQueued
+      ? `it may have been queued: enqueue it again with the same idempotencyKey (${event.idempotencyKey}) to be ` +
+        'sure, which never delivers it twice'
+      : 'it was not queued';
+    return new LoopsQueueUnavailableError(`Loops event "${event.eventName}": ${why}; ${verdict}`, {
+      idempotencyKey: event.idempotencyKey,
+      mayHaveBeenQueued,
+      cause,
+    });
+  }
+
+  /**
+   * `enqueue` without a caller to tell: an event Redis refused is reported failed at once. One whose add got no
+   * answer is not reported either way yet: it is kept and added again (its job id makes that harmless) until Redis
+   * acknowledges it, whose outcome is then the delivery's, or until shutdown, when it is reported failed as an
+   * event that may have been queued.
+   */
+  private async holdUntilQueued(event: PreparedEvent): Promise<void> {
+    // One token for every try: a try that finds the job an earlier one made must see it as its own.
+    const enqueueToken = randomUUID();
+    for (;;) {
+      try {
+        await this.addWithin(event, enqueueToken);
+        return;
+      } catch (error) {
+        const unavailable = error as LoopsQueueUnavailableError;
+        if (!unavailable.mayHaveBeenQueued || this.closed) {
+          this.reporter.failed(event, unavailable, { attempts: 0, uncertain: unavailable.mayHaveBeenQueued });
+          return;
+        }
+        await abortableSleep(HOLD_RETRY_MS, this.shutdownController.signal).catch(() => undefined);
+      }
     }
   }
 
   /**
-   * BullMQ ignores a job whose id it already holds. A key whose earlier job failed is tried again; one whose
-   * job completed was delivered already and is reported so, rather than vanishing without a word.
+   * BullMQ adds a job id once, atomically, however many instances try at the same time; the add comes first, so
+   * that a Redis that stalls after it leaves an honest "may have been queued". A job that was there before ours
+   * (`enqueueToken`, one per enqueue call, tells) stands for this key: if it completed, the event was delivered already and is reported so
+   * rather than vanishing without a word; if it failed, it is retried with fresh attempts. Nothing more is written
+   * once `signal` aborts: the caller has been told by then.
    */
-  private async queueJob(event: PreparedEvent): Promise<void> {
+  private async queueJob(
+    event: PreparedEvent,
+    enqueueToken: string,
+    writes: { sent: boolean },
+    signal: AbortSignal,
+  ): Promise<void> {
     const jobId = toJobId(event.idempotencyKey);
-    const existing = await this.queue.getJob(jobId);
-    if (!existing) {
-      await this.queue.add(event.eventName, event, { jobId });
-      return;
+    if (signal.aborted) return;
+    writes.sent = true;
+    await this.queue.add(event.eventName, { ...event, earlier: 'none', requests: 0, enqueueToken }, { jobId });
+    for (;;) {
+      const job = await this.queue.getJob(jobId);
+      // Gone already: completed and removed by retention in between.
+      if (!job || job.data.enqueueToken === enqueueToken) return;
+      const state = await job.getState();
+      if (state === 'completed') {
+        this.reporter.sent(event, { attempts: 0, deduplicated: true, dryRun: false });
+        return;
+      }
+      if (state !== 'failed' || signal.aborted) return;
+      // Retried by another instance between the two reads: look again.
+      if (
+        await job.retry('failed', { resetAttemptsMade: true }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
     }
-    const state = await existing.getState();
-    if (state === 'failed') await existing.retry('failed');
-    else if (state === 'completed') this.handlers.reportAlreadyDelivered(event);
   }
 
-  private async process(job: BullMqJob): Promise<void> {
-    this.active++;
-    try {
-      const outcome = await this.handlers.deliver(job.data);
-      // Failing the job keeps it in BullMQ's failed set, with the reason, for inspection and replay.
-      if (outcome.status === 'failed') throw outcome.error;
-    } finally {
-      this.active--;
+  private async process(job: LoopsJob, token: string | undefined): Promise<JobResult> {
+    const data = job.data;
+    // A job taken back from an instance that stopped holding it may have been mid-request.
+    const earlier: EarlierAttempts = job.stalledCounter > 0 ? 'unknown' : data.earlier;
+    const signal = this.shutdownController.signal;
+    const result = await this.sender.attempt(data, earlier, signal);
+    if (result.outcome === 'accepted') {
+      this.awaitingReport.set(job.id as string, Date.now());
+      const requests = data.requests + (result.dryRun ? 0 : 1);
+      return { requests, deduplicated: result.deduplicated, dryRun: result.dryRun === true };
     }
+    const sent = result.outcome === 'refused' || result.outcome === 'retryable';
+    const requests = data.requests + (sent ? 1 : 0);
+    const uncertain = earlier === 'unknown' || (result.outcome === 'retryable' && result.unknown);
+    const now: EarlierAttempts = uncertain ? 'unknown' : sent ? 'refused' : earlier;
+    if (requests !== data.requests || now !== data.earlier) await job.updateData({ ...data, earlier: now, requests });
+    if (signal.aborted) {
+      // Shutdown: back to waiting, attempts untouched, for another instance or the next start.
+      await job.moveToWait(token);
+      throw new this.bullmq.WaitingError();
+    }
+    if (result.outcome === 'refused') {
+      this.awaitingReport.set(job.id as string, Date.now());
+      throw new AttemptFailure(result.error, requests, uncertain, true);
+    }
+    if (result.outcome === 'not-sent' || result.rateLimited) {
+      // Loops' rate limit (or Redis, which keeps ours) said not now: the job waits in the delayed set without
+      // spending one of its attempts, and the shared limiter holds every instance back meanwhile.
+      const failure = {
+        rateLimited: true,
+        retryAfterMs: result.outcome === 'retryable' ? result.retryAfterMs : undefined,
+      };
+      await job.moveToDelayed(Date.now() + retryDelay(1, failure, this.options.retry), token);
+      throw new this.bullmq.DelayedError();
+    }
+    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (final) this.awaitingReport.set(job.id as string, Date.now());
+    throw new AttemptFailure(result.error, requests, uncertain, final, result.retryAfterMs);
+  }
+
+  private reportFailure(job: LoopsJob | undefined, error: Error): void {
+    if (error instanceof AttemptFailure) {
+      if (error.final && job) {
+        this.reporter.failed(job.data, error.loopsError, { attempts: error.requests, uncertain: error.uncertain });
+      }
+      return;
+    }
+    // BullMQ's own verdict, such as a job taken back from stopped instances more than maxStalledCount times.
+    const reason = new LoopsError(`BullMQ failed the job: ${error.message}`, { cause: error });
+    if (job) this.reporter.failed(job.data, reason, { attempts: job.data.requests, uncertain: true });
+    else this.reporter.logError(`A Loops delivery job failed and was removed: ${error.message}`);
+  }
+
+  private async findFailed(query: LoopsFailedEventsQuery): Promise<LoopsJob[]> {
+    const found: LoopsJob[] = [];
+    const limit = query.limit ?? Infinity;
+    const failedBefore = query.failedBefore?.getTime() ?? Infinity;
+    for (let start = 0; found.length < limit; start += FAILED_PAGE) {
+      // Newest first in Redis: read them all, then keep the oldest.
+      const page = await this.queue.getFailed(start, start + FAILED_PAGE - 1);
+      for (const job of page) {
+        if (query.eventName !== undefined && job.data.eventName !== query.eventName) continue;
+        if ((job.finishedOn ?? job.timestamp) >= failedBefore) continue;
+        found.push(job);
+      }
+      if (page.length < FAILED_PAGE) break;
+    }
+    found.sort((a, b) => (a.finishedOn ?? a.timestamp) - (b.finishedOn ?? b.timestamp));
+    return found.slice(0, limit);
   }
 
   /**
@@ -227,31 +438,26 @@ class BullMqBackgroundDelivery implements BackgroundDelivery {
       // While Redis is unreachable the queue can't be seen to be empty (and BullMQ's call may wait for the
       // connection): keep asking until told to stop.
       const counts = await untilAborted(
-        this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused'),
+        this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
         signal,
       ).catch(() => undefined);
-      if (counts && Object.values(counts).every((count) => count === 0)) return true;
+      if (counts && Object.values(counts).every((count) => count === 0) && !this.reportsPending()) return true;
       await abortableSleep(FLUSH_POLL_MS, signal).catch(() => undefined);
     }
     return false;
   }
 
-  /**
-   * The connection options with `extra`, and a retry strategy that gives up once shutdown began:
-   * otherwise clients that never reached Redis keep reconnecting and closing them never ends.
-   * A client instance given by the app is used as it is; the app owns its lifecycle.
-   */
-  private connection(extra: Record<string, unknown>): object {
-    const { connection } = this.delivery;
-    if (isRedisClient(connection)) return connection;
-    const appStrategy = (connection as { retryStrategy?: (times: number) => number | null }).retryStrategy;
-    const retryStrategy = (times: number) =>
-      this.closed ? null : (appStrategy?.(times) ?? Math.min(times * 200, 2_000));
-    return { ...connection, ...extra, retryStrategy };
+  private reportsPending(): boolean {
+    const lostTrackBefore = Date.now() - this.delivery.lockDurationMs;
+    for (const [jobId, since] of this.awaitingReport) {
+      if (since >= lostTrackBefore) return true;
+      this.awaitingReport.delete(jobId);
+    }
+    return false;
   }
 
   private logRedisError(error: Error): void {
-    this.handlers.logError(`Redis (Loops BullMQ delivery): ${error.message}`);
+    this.reporter.logError(`Redis (Loops BullMQ delivery): ${error.message}`);
   }
 }
 
@@ -268,8 +474,4 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | und
 /** BullMQ job ids may not contain ":" nor be integers; percent-encoding keeps distinct keys distinct. */
 function toJobId(idempotencyKey: string): string {
   return `loops-${idempotencyKey.replace(/[%:]/g, (char) => `%${char.charCodeAt(0).toString(16)}`)}`;
-}
-
-function isRedisClient(connection: object): connection is { duplicate(): unknown } {
-  return typeof (connection as { duplicate?: unknown }).duplicate === 'function';
 }

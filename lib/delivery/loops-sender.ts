@@ -1,36 +1,34 @@
-import { LoopsApiError, LoopsApiErrorDetails } from '../errors/loops-api.error';
-import { LoopsAuthError } from '../errors/loops-auth.error';
-import { LoopsIdempotencyConflictError } from '../errors/loops-idempotency-conflict.error';
+import type { Logger } from '@nestjs/common';
+import type { LoopsApiErrorDetails } from '../errors/loops-api.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
-import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
 import { LoopsError } from '../errors/loops.error';
-import type { LoopsSendResult } from '../interfaces/loops-send-result.interface';
 import type { ResolvedLoopsOptions } from '../loops-options';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
-import { backoffDelay } from './backoff';
+import { maskEmails } from '../utils/mask-email';
+import { type AttemptResult, type EarlierAttempts, judgeAnswer } from './attempt-result';
+import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
+import type { PreparedEvent } from './prepared-event';
 import type { SendRateLimiter } from './rate-limiter';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same relative path from lib/ and dist/
 const { version } = require('../../package.json') as { version: string };
 const USER_AGENT = `nestjs-loops/${version}`;
 
-/** Loops counts its limit per one-second window; waiting less after a 429 is waiting in vain. */
-const RATE_LIMIT_WINDOW_MS = 1_000;
-
-/** A validated event in wire form, ready to be sent. */
-export interface PreparedEvent {
-  eventName: string;
-  idempotencyKey: string;
-  body: Record<string, unknown>;
-}
-
-export type DeliveryAttemptResult =
-  { ok: true; result: LoopsSendResult } | { ok: false; error: LoopsError; attempts: number };
+export type DeliveryResult =
+  | { ok: true; attempts: number; deduplicated: boolean; dryRun: boolean }
+  | {
+      ok: false;
+      error: LoopsError;
+      attempts: number;
+      /** An attempt's outcome was unknown: Loops may have accepted the event after all. */
+      uncertain: boolean;
+    };
 
 /**
- * Delivers one event: rate limiting, a timeout per attempt, retries with backoff, and one
- * `Idempotency-Key` for all attempts so that Loops accepts the event at most once.
+ * Sends events to Loops: one attempt at a time through the rate limiter with a timeout (`attempt`), or
+ * attempts with backoff until one settles the event (`deliver`). Every attempt of an event carries its one
+ * `Idempotency-Key`, so that Loops accepts it at most once.
  */
 export class LoopsSender {
   private readonly url: string;
@@ -39,37 +37,73 @@ export class LoopsSender {
     private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
     private readonly limiter: SendRateLimiter | undefined,
+    private readonly logger: Logger,
   ) {
     this.url = `${options.baseUrl}/events/send`;
   }
 
-  async deliver(event: PreparedEvent, signal?: AbortSignal): Promise<DeliveryAttemptResult> {
+  /** Attempts until Loops accepts or refuses the event, attempts run out, or `signal` aborts. */
+  async deliver(event: PreparedEvent, signal?: AbortSignal): Promise<DeliveryResult> {
+    if (this.options.dryRun) return { ok: true, attempts: 0, deduplicated: false, dryRun: this.logDryRun(event) };
     const { attempts: maxAttempts } = this.options.retry;
+    let earlier: EarlierAttempts = 'none';
     for (let attempt = 1; ; attempt++) {
-      let error: LoopsError;
-      try {
-        const response = await this.attempt(event, signal);
-        const outcome = this.judge(response, event, attempt);
-        if (!(outcome instanceof LoopsError)) return { ok: true, result: outcome };
-        error = outcome;
-      } catch (thrown) {
-        error = toLoopsError(thrown);
+      const result = await this.attempt(event, earlier, signal);
+      if (result.outcome === 'accepted') {
+        return { ok: true, attempts: attempt, deduplicated: result.deduplicated, dryRun: false };
       }
-      if (signal?.aborted) return { ok: false, error: abortedByCaller(signal), attempts: attempt };
-      if (attempt >= maxAttempts || !isRetryable(error)) return { ok: false, error, attempts: attempt };
-      const delay = backoffDelay(attempt, this.options.retry);
+      if (result.outcome === 'retryable' && earlier !== 'unknown') earlier = result.unknown ? 'unknown' : 'refused';
+      const failed = (error: LoopsError) => ({
+        ok: false as const,
+        error,
+        attempts: attempt,
+        uncertain: earlier === 'unknown',
+      });
+      if (signal?.aborted) return failed(abortedByCaller(signal));
+      if (result.outcome !== 'retryable') return failed(result.error);
+      if (attempt >= maxAttempts) return failed(result.error);
       try {
-        // After a 429, a whole window first; the jittered backoff on top keeps the clients that were
-        // refused together from all coming back at the same instant and being refused again.
-        await abortableSleep(error instanceof LoopsRateLimitError ? RATE_LIMIT_WINDOW_MS + delay : delay, signal);
+        await abortableSleep(retryDelay(attempt, result, this.options.retry), signal);
       } catch {
-        return { ok: false, error: abortedByCaller(signal as AbortSignal), attempts: attempt };
+        return failed(abortedByCaller(signal as AbortSignal));
       }
     }
   }
 
-  private async attempt(event: PreparedEvent, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
-    const release = await this.acquireSlot(callerSignal);
+  /** One request, judged. Never rejects: what went wrong is in the result. */
+  async attempt(event: PreparedEvent, earlier: EarlierAttempts, signal?: AbortSignal): Promise<AttemptResult> {
+    if (this.options.dryRun) return { outcome: 'accepted', deduplicated: false, dryRun: this.logDryRun(event) };
+    let release: () => void;
+    try {
+      release = await this.acquireSlot(signal);
+    } catch (error) {
+      return { outcome: 'not-sent', error: signal?.aborted ? abortedByCaller(signal) : toLoopsError(error) };
+    }
+    let response: LoopsTransportResponse;
+    try {
+      response = await this.send(event, signal);
+    } catch (error) {
+      return { outcome: 'retryable', error: toLoopsError(error), unknown: true, rateLimited: false };
+    } finally {
+      release();
+    }
+    // Loops counted this request somewhere between its start and now: only a window from now is sure to
+    // have passed it.
+    if (response.headers['x-ratelimit-remaining'] === '0' || response.status === 429) {
+      this.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
+    }
+    return judgeAnswer(
+      response,
+      this.redactKey({ status: response.status, body: response.body, rawBody: response.rawBody }),
+      {
+        idempotencyKey: event.idempotencyKey,
+        keyChosenByCaller: event.keyChosenByCaller,
+        earlier,
+      },
+    );
+  }
+
+  private async send(event: PreparedEvent, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
     // One controller and a cleared timer: AbortSignal.timeout/any cost more per request and keep their
     // timers alive long after the answer.
     const controller = new AbortController();
@@ -83,7 +117,7 @@ export class LoopsSender {
     if (callerSignal?.aborted) onCallerAbort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      const response = await this.transport.send({
+      return await this.transport.send({
         method: 'POST',
         url: this.url,
         headers: {
@@ -96,7 +130,6 @@ export class LoopsSender {
         body: event.body,
         signal: controller.signal,
       });
-      return response;
     } catch (error) {
       if (timedOut && !callerSignal?.aborted) {
         throw new LoopsNetworkError(`Loops did not answer within ${this.options.timeoutMs} ms`, 'ETIMEDOUT', error);
@@ -105,8 +138,13 @@ export class LoopsSender {
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
-      release();
     }
+  }
+
+  /** Logs what would have been sent, emails masked; `true`, for the result's `dryRun`. */
+  private logDryRun(event: PreparedEvent): true {
+    this.logger.log(maskEmails(`[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${event.body}`));
+    return true;
   }
 
   private async acquireSlot(signal?: AbortSignal): Promise<() => void> {
@@ -122,31 +160,6 @@ export class LoopsSender {
     const { apiKey } = this.options;
     if (!apiKey) return details;
     return { ...details, body: redact(details.body, apiKey), rawBody: redact(details.rawBody, apiKey) as string };
-  }
-
-  /** A result for an accepted event, or the error that the answer stands for. */
-  private judge(response: LoopsTransportResponse, event: PreparedEvent, attempt: number): LoopsSendResult | LoopsError {
-    const { status, headers } = response;
-    // Loops counted this request somewhere between its start and now: only a window from now is sure to
-    // have passed it.
-    if (headers['x-ratelimit-remaining'] === '0' || status === 429) this.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
-    const accepted = status >= 200 && status < 300;
-    // A 409 to a retry: an earlier attempt with this key got through and only its answer was lost.
-    const deduplicated = status === 409 && attempt > 1;
-    if (accepted || deduplicated) {
-      return { success: true, idempotencyKey: event.idempotencyKey, attempts: attempt, deduplicated, dryRun: false };
-    }
-    const details = this.redactKey({ status, body: response.body, rawBody: response.rawBody });
-    if (status === 401 || status === 403) return new LoopsAuthError(details);
-    if (status === 409) return new LoopsIdempotencyConflictError(details, event.idempotencyKey);
-    if (status === 429) {
-      return new LoopsRateLimitError(
-        details,
-        readInteger(headers['x-ratelimit-limit']),
-        readInteger(headers['x-ratelimit-remaining']),
-      );
-    }
-    return new LoopsApiError(details);
   }
 }
 
@@ -170,11 +183,6 @@ function redact(value: unknown, secret: string): unknown {
   return value;
 }
 
-function isRetryable(error: LoopsError): boolean {
-  if (error instanceof LoopsNetworkError || error instanceof LoopsRateLimitError) return true;
-  return error instanceof LoopsApiError && error.status >= 500;
-}
-
 function toLoopsError(error: unknown): LoopsError {
   if (error instanceof LoopsError) return error;
   return new LoopsNetworkError(
@@ -186,9 +194,4 @@ function toLoopsError(error: unknown): LoopsError {
 
 function abortedByCaller(signal: AbortSignal): LoopsNetworkError {
   return new LoopsNetworkError('The send was aborted', 'ABORT_ERR', signal.reason);
-}
-
-function readInteger(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
 }

@@ -2,13 +2,15 @@ import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 import type { ResolvedLoopsOptions } from '../loops-options';
 import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { settlesWithin } from '../utils/with-timeout';
-import type { BackgroundDelivery, BackgroundDeliveryHandlers } from './background-delivery';
+import type { BackgroundDelivery } from './background-delivery';
 import { DeliveryQueue } from './delivery-queue';
-import type { PreparedEvent } from './loops-sender';
+import type { DeliveryReporter } from './delivery-reporter';
+import type { LoopsSender } from './loops-sender';
+import type { PreparedEvent } from './prepared-event';
 
 /**
  * The default engine: a bounded in-process queue. Fast and simple; what it holds is lost if the process
- * dies, which is why shutdown drains it.
+ * dies, which is why shutdown drains it and reports, with its key, each event it could not deliver.
  */
 export class MemoryBackgroundDelivery implements BackgroundDelivery {
   private readonly queue: DeliveryQueue<PreparedEvent>;
@@ -17,11 +19,10 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
-    private readonly handlers: BackgroundDeliveryHandlers,
+    private readonly sender: LoopsSender,
+    private readonly reporter: DeliveryReporter,
   ) {
-    this.queue = new DeliveryQueue(options.queue.concurrency, options.queue.maxPending, async (event) => {
-      await handlers.deliver(event, this.shutdownController.signal);
-    });
+    this.queue = new DeliveryQueue(options.queue.concurrency, options.queue.maxPending, (event) => this.deliver(event));
   }
 
   get pending(): number {
@@ -31,6 +32,10 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
   add(event: PreparedEvent): Promise<void> {
     this.queue.push(event);
     return Promise.resolve();
+  }
+
+  enqueue(event: PreparedEvent): void {
+    this.queue.push(event);
   }
 
   flush(timeoutMs?: number): Promise<boolean> {
@@ -43,15 +48,29 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
     this.queue.close();
     if (await this.flush(this.options.shutdownTimeoutMs)) return;
     const { waiting, inFlight } = this.queue.takeRemaining();
-    const lost = [...inFlight, ...waiting];
-    this.handlers.logError(
-      `${lost.length} Loops event(s) could not be delivered within shutdownTimeoutMs ` +
-        `(${this.options.shutdownTimeoutMs} ms): ${summarizeNames(lost)}`,
+    this.reporter.logError(
+      `${waiting.length + inFlight.length} Loops event(s) could not be delivered within shutdownTimeoutMs ` +
+        `(${this.options.shutdownTimeoutMs} ms): ${summarizeNames([...inFlight, ...waiting])}`,
     );
     const reason = new LoopsShutdownError('The app shut down before this event was delivered');
-    for (const event of waiting) this.handlers.reportFailure(event, reason, 0);
+    for (const event of waiting) this.reporter.failed(event, reason, { attempts: 0, uncertain: false });
     this.shutdownController.abort(reason);
     await this.queue.settled();
+  }
+
+  private async deliver(event: PreparedEvent): Promise<void> {
+    const { signal } = this.shutdownController;
+    const result = await this.sender.deliver(event, signal);
+    if (result.ok)
+      return this.reporter.sent(event, {
+        attempts: result.attempts,
+        deduplicated: result.deduplicated,
+        dryRun: result.dryRun,
+      });
+    const error = signal.aborted
+      ? new LoopsShutdownError('The app shut down while this event was being delivered', { cause: result.error })
+      : result.error;
+    this.reporter.failed(event, error, result);
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.error';
 import { abortableSleep } from '../utils/abortable-sleep';
 import type { SendRateLimiter } from './rate-limiter';
 
@@ -73,7 +74,10 @@ export class RedisRateLimiter implements SendRateLimiter {
     const holdMs = this.maxAttemptMs + this.windowMs;
     for (;;) {
       const wait = Number(
-        await this.redis.eval(ACQUIRE, 2, this.slotsKey, this.pauseKey, this.capacity, holdMs, member),
+        await this.ask(
+          this.redis.eval(ACQUIRE, 2, this.slotsKey, this.pauseKey, this.capacity, holdMs, member),
+          signal,
+        ),
       );
       if (wait <= 0) break;
       await abortableSleep(Math.min(wait, MAX_POLL_MS), signal);
@@ -90,5 +94,32 @@ export class RedisRateLimiter implements SendRateLimiter {
   pauseFor(ms: number): void {
     if (ms <= 0) return;
     this.redis.eval(PAUSE, 1, this.pauseKey, Math.ceil(ms)).catch(() => undefined);
+  }
+
+  /**
+   * Redis' answer, within the longest an attempt may take: while Redis is away, a send fails saying so (and that
+   * nothing went to Loops) instead of hanging or blaming Loops.
+   */
+  private async ask(command: Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timedOut = abortableSleep(this.maxAttemptMs, stop.signal).then(() => {
+      throw new Error(`no answer within ${this.maxAttemptMs} ms`);
+    });
+    try {
+      return await Promise.race([command, timedOut]);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LoopsQueueUnavailableError(
+        `Redis, which keeps the shared Loops rate limit, is unavailable (${reason}); nothing was sent to Loops`,
+      );
+    } finally {
+      stop.abort();
+      signal?.removeEventListener('abort', onAbort);
+      timedOut.catch(() => undefined);
+      command.catch(() => undefined);
+    }
   }
 }

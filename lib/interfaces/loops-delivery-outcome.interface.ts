@@ -1,19 +1,48 @@
+import type { SendEventInput } from '../dto/send-event.dto';
 import type { LoopsError } from '../errors/loops.error';
 
-export type LoopsDeliveryStatus = 'sent' | 'failed' | 'dropped';
+export type LoopsDeliveryStatus = LoopsDeliveryOutcome['status'];
+
+/** Loops has the event. */
+export interface LoopsSentOutcome {
+  status: 'sent';
+  eventName: string;
+  idempotencyKey: string;
+  /** Requests made for it, retries included; 0 in dry-run mode. */
+  attempts: number;
+  /**
+   * Loops already had it: an earlier attempt was accepted and only its answer was lost, or an earlier request
+   * with the key you chose delivered it.
+   */
+  deduplicated: boolean;
+  /** Logged instead of sent (`dryRun: true`). */
+  dryRun: boolean;
+}
+
+/** The event was not delivered, or not known to be: `error` says why. */
+export interface LoopsFailedOutcome {
+  status: 'failed';
+  eventName: string;
+  idempotencyKey: string;
+  /** Requests made for it; 0 when none went out. */
+  attempts: number;
+  error: LoopsError;
+  /**
+   * An attempt's outcome was unknown (a timeout, a dropped connection, a 5xx, a request cut short at shutdown):
+   * Loops may have accepted the event after all. Sending it again with the same key never delivers it twice.
+   */
+  uncertain: boolean;
+  /** The event itself, to keep and send again: `enqueueEvent(outcome.event, { idempotencyKey })`. */
+  event: SendEventInput;
+}
+
+/** The event could not even be built (no contact, a failing mapper, an invalid event); nothing was sent. */
+export interface LoopsDroppedOutcome {
+  status: 'dropped';
+  eventName: string;
+  /** What prevented it, for instance a `LoopsValidationError`. */
+  error: Error;
+}
 
 /** How a background event ended; emitted once per event on `LoopsEventsService.deliveries$`. */
-export interface LoopsDeliveryOutcome {
-  /** `sent`: Loops accepted it; `failed`: it could not be delivered; `dropped`: it could not even be built. */
-  status: LoopsDeliveryStatus;
-  eventName: string;
-  /** Absent for a `dropped` event, which never got that far. */
-  idempotencyKey?: string;
-  /** Requests made for it, retries included. */
-  attempts: number;
-  /** An earlier attempt had been accepted and a retry was answered 409. */
-  deduplicated?: boolean;
-  dryRun?: boolean;
-  /** Why it failed or was dropped. */
-  error?: LoopsError | Error;
-}
+export type LoopsDeliveryOutcome = LoopsSentOutcome | LoopsFailedOutcome | LoopsDroppedOutcome;

@@ -27,22 +27,41 @@ export interface LoopsMemoryDeliveryOptions {
   queue: 'memory';
 }
 
+/** How long finished jobs stay in Redis. Each holds its event, email address included. */
+export interface LoopsJobRetention {
+  /** Default: 24 h for completed jobs, 7 days for failed ones. */
+  maxAgeMs?: number;
+  /** Default: 10 000 completed jobs, no limit for failed ones. */
+  maxCount?: number;
+}
+
 /**
  * A BullMQ queue on Redis: queued events survive restarts, every instance delivers, and all instances
  * share one rate limit. Needs the optional peers `bullmq` and `ioredis`.
  */
 export interface LoopsBullMqDeliveryOptions {
   queue: 'bullmq';
-  /** BullMQ's `connection`: ioredis options such as `{ host, port }`, or an ioredis instance. */
-  connection: object;
+  /**
+   * Where Redis is: ioredis options such as `{ host, port }`, a `redis://` or `rediss://` URL, or an ioredis
+   * instance the app already has (its settings are used for connections of the module's own; yours is never
+   * closed).
+   */
+  connection: object | string;
   /** Default `loops-events`. Every instance of one app must use the same name. */
   queueName?: string;
   /** BullMQ key prefix. Default `bull`. */
   prefix?: string;
-  /** How long `enqueueEvent` waits for Redis to take a job. Default 5 000 ms. */
+  /** How long `enqueueEventAsync` waits for Redis to acknowledge a job. Default 5 000 ms. */
   enqueueTimeoutMs?: number;
-  /** How long a crashed instance's in-flight jobs stay locked before another instance takes them. Default 30 000 ms. */
+  /** How long a stopped instance's in-flight jobs stay locked before another instance takes them. Default 30 000 ms. */
   lockDurationMs?: number;
+  /** `false`: this instance only enqueues (a web pod), and other instances deliver. Default true. */
+  worker?: boolean;
+  /**
+   * How long completed and failed jobs are kept. A completed job lets a key enqueued again be recognised without
+   * a request; after it is gone, Loops' own idempotency (24 h) still prevents a second delivery.
+   */
+  retention?: { completed?: LoopsJobRetention; failed?: LoopsJobRetention };
 }
 
 export interface LoopsModuleOptions {

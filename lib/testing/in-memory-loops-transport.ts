@@ -28,7 +28,7 @@ export class InMemoryLoopsTransport extends LoopsTransport {
         body: { success: false, message: 'Idempotency key already used' },
       };
     }
-    const body = JSON.parse(JSON.stringify(request.body)) as Record<string, unknown>;
+    const body = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
     this.recorder.record({ eventName: String(body.eventName), body, idempotencyKey, headers: { ...request.headers } });
     return { status: 200, headers: RATE_LIMIT_HEADERS, body: { success: true } };
   }

@@ -70,7 +70,7 @@ export class HttpLoopsTransport extends LoopsTransport {
         method: request.method,
         url: request.url,
         headers: { ...extra.headers, ...request.headers },
-        data: request.body === undefined ? undefined : JSON.stringify(request.body),
+        data: request.body,
         signal: request.signal,
       });
     } catch (error) {

@@ -4,8 +4,8 @@ export interface LoopsTransportRequest {
   /** Absolute URL. */
   url: string;
   headers: Record<string, string>;
-  /** The JSON body, already in wire form (Dates as ISO strings). */
-  body?: Record<string, unknown>;
+  /** The JSON text of the body (Dates as ISO strings). */
+  body?: string;
   /** Aborted on timeout, on the caller's signal and at shutdown. */
   signal: AbortSignal;
 }

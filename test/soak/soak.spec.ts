@@ -132,12 +132,16 @@ class Tally {
 
   constructor(readonly testing: LoopsTestingApp) {
     testing.loops.deliveries$.subscribe((outcome) => {
-      if (outcome.status === 'dropped' || outcome.idempotencyKey === undefined) {
+      if (outcome.status === 'dropped') {
         this.dropped.push(outcome.eventName);
         return;
       }
       const list = this.outcomes.get(outcome.idempotencyKey) ?? [];
-      list.push({ status: outcome.status, attempts: outcome.attempts, deduplicated: outcome.deduplicated === true });
+      list.push({
+        status: outcome.status,
+        attempts: outcome.attempts,
+        deduplicated: outcome.status === 'sent' && outcome.deduplicated,
+      });
       this.outcomes.set(outcome.idempotencyKey, list);
     });
   }

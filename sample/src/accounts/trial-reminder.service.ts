@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LoopsEventsService, LoopsIdempotencyConflictError } from 'nestjs-loops';
+import { LoopsEventsService } from 'nestjs-loops';
 import type { Account } from './account';
 import { AccountsService } from './accounts.service';
 import { DAY_MS, TRIAL_REMINDER_DAYS } from './trial';
@@ -39,7 +39,7 @@ export class TrialReminderService {
   private async remind(account: Account, now: Date): Promise<'sent' | 'failed' | 'already-sent'> {
     try {
       // Awaited rather than queued: the account only counts as reminded once Loops has accepted the event.
-      await this.loops.sendEvent(
+      const result = await this.loops.sendEvent(
         {
           eventName: 'trialEnding',
           email: account.email,
@@ -49,16 +49,13 @@ export class TrialReminderService {
             daysLeft: Math.ceil((account.trialEndsAt.getTime() - now.getTime()) / DAY_MS),
           },
         },
-        // One reminder per account: a run overlapping this one gets a 409 instead of sending it again.
+        // One reminder per account: in a run overlapping this one, Loops already has the key and the send
+        // resolves as deduplicated instead of sending it again.
         { idempotencyKey: `trialEnding-${account.id}` },
       );
       this.reminded.add(account.id);
-      return 'sent';
+      return result.deduplicated ? 'already-sent' : 'sent';
     } catch (error) {
-      if (error instanceof LoopsIdempotencyConflictError) {
-        this.reminded.add(account.id);
-        return 'already-sent';
-      }
       this.logger.error(`Trial reminder for account ${account.id} failed: ${(error as Error).message}`);
       return 'failed';
     }

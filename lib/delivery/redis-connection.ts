@@ -1,0 +1,80 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { LoopsConfigurationError } from '../errors/loops-configuration.error';
+import { loadOptionalPeer } from '../utils/load-optional-peer';
+
+interface IoRedisModule {
+  Redis: new (options: RedisOptions) => Redis;
+}
+
+/**
+ * The Redis settings of BullMQ delivery, whichever way the app gave them (ioredis options, a `redis://` or
+ * `rediss://` URL, or an ioredis instance whose settings are reused), and the clients made from them. The clients
+ * are this module's own: an app's instance is never used for blocking commands nor closed by us.
+ */
+export class RedisConnection {
+  private readonly base: RedisOptions;
+  private closing = false;
+
+  constructor(connection: object | string) {
+    this.base = readConnection(connection);
+  }
+
+  /**
+   * Options for a client, with `extra` on top and a retry strategy that gives up once closing began: clients
+   * that never reached Redis would otherwise keep reconnecting, and closing them would never end.
+   */
+  options(extra: RedisOptions = {}): RedisOptions & { retryStrategy: (times: number) => number | null } {
+    const appStrategy = this.base.retryStrategy ?? undefined;
+    const retryStrategy = (times: number) =>
+      this.closing ? null : (appStrategy?.(times) ?? Math.min(times * 200, 2_000));
+    return { ...this.base, ...extra, retryStrategy };
+  }
+
+  /** A new client of our own. */
+  createClient(extra: RedisOptions = {}): Redis {
+    const { Redis: RedisClient } = loadOptionalPeer<IoRedisModule>('ioredis', 'delivery.queue');
+    return new RedisClient(this.options(extra));
+  }
+
+  /** Stops reconnect attempts of every client made from these options. */
+  markClosing(): void {
+    this.closing = true;
+  }
+}
+
+function readConnection(connection: object | string): RedisOptions {
+  if (typeof connection === 'string') return parseRedisUrl(connection);
+  const instanceOptions = (connection as { options?: unknown; duplicate?: unknown }).options;
+  if (typeof (connection as { duplicate?: unknown }).duplicate === 'function' && typeof instanceOptions === 'object') {
+    // An ioredis instance: its settings (host, credentials, TLS, sentinels), not its connection.
+    return { ...(instanceOptions as RedisOptions) };
+  }
+  return { ...(connection as RedisOptions) };
+}
+
+function parseRedisUrl(text: string): RedisOptions {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new LoopsConfigurationError(
+      'delivery.connection',
+      'must be ioredis options, an ioredis instance or a redis:// URL',
+    );
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new LoopsConfigurationError('delivery.connection', 'a URL must start with redis:// or rediss://');
+  }
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) {
+    throw new LoopsConfigurationError('delivery.connection', 'the path of a Redis URL is the database number, e.g. /0');
+  }
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 6379 : Number(url.port),
+    ...(url.username !== '' && { username: decodeURIComponent(url.username) }),
+    ...(url.password !== '' && { password: decodeURIComponent(url.password) }),
+    ...(db !== '' && { db: Number(db) }),
+    ...(url.protocol === 'rediss:' && { tls: {} }),
+  };
+}
