@@ -1,7 +1,9 @@
 import { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
 import { AbstractHttpAdapter } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { LoopsEventsService, LoopsModule, LoopsModuleOptions } from '../../lib';
+import { LoopsEventsService, LoopsModule, LoopsModuleOptions, LoopsTransport } from '../../lib';
+import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../../lib/loops-options';
+import { HttpLoopsTransport } from '../../lib/transport/http-loops-transport';
 import { CapturingLogger } from './capturing-logger';
 import { LoopsCompatibleServer } from './loops-server';
 
@@ -20,11 +22,14 @@ export interface LoopsTestingApp {
 export async function createLoopsTestingApp(
   server: LoopsCompatibleServer,
   options: Partial<LoopsModuleOptions> = {},
-  metadata: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'> = {},
+  metadata: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'> & {
+    /** Replaces the module's transport, e.g. with one that wraps the real one to misbehave on purpose. */
+    transport?: (real: HttpLoopsTransport) => LoopsTransport;
+  } = {},
   adapter?: AbstractHttpAdapter,
 ): Promise<LoopsTestingApp> {
   const logger = new CapturingLogger();
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [
       LoopsModule.forRoot({
         apiKey: TEST_API_KEY,
@@ -37,9 +42,15 @@ export async function createLoopsTestingApp(
     ],
     controllers: metadata.controllers as Type[] | undefined,
     providers: metadata.providers,
-  })
-    .setLogger(logger)
-    .compile();
+  });
+  const { transport } = metadata;
+  if (transport) {
+    builder.overrideProvider(LoopsTransport).useFactory({
+      factory: (options: ResolvedLoopsOptions) => transport(new HttpLoopsTransport(options)),
+      inject: [LOOPS_RESOLVED_OPTIONS],
+    });
+  }
+  const moduleRef = await builder.setLogger(logger).compile();
   const app = adapter
     ? moduleRef.createNestApplication(adapter, { logger })
     : moduleRef.createNestApplication({ logger });

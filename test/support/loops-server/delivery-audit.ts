@@ -9,13 +9,18 @@ export interface DeliveryAudit {
   /** Logical events accepted more than once, under any keys: a client that changed the key between retries. */
   acceptedTwice: { logicalId: string; keys: (string | undefined)[] }[];
   /**
-   * Requests carrying a key whose acceptance had already reached the client (the 200 was written out in full).
-   * Legitimate only after an unknown outcome, which a delivered 200 is not.
+   * Requests carrying a key whose acceptance had already reached the client. Legitimate only after an unknown
+   * outcome, which a 200 the client read is not. The server can't see a client read an answer; it counts one as
+   * read when the client kept the connection (HTTP keep-alive) for `READ_GRACE_MS` after it, or until the later
+   * request: a client that gives up on a request (a timeout, an abort at shutdown) closes its connection at once.
    */
   sentAfterAcknowledged: RecordedRequest[];
   /** Requests that arrived while another request with the same key was still open: two senders of one event. */
   concurrentWithSameKey: RecordedRequest[];
 }
+
+/** How long a client keeps a connection after reading an answer, at the least, where it didn't give up on it. */
+export const READ_GRACE_MS = 1_000;
 
 /** Reads the audit off what the server recorded; `logicalIdOf` names the logical event a body stands for. */
 export function auditDeliveries(
@@ -33,15 +38,15 @@ export function auditDeliveries(
     .map(([logicalId, keys]) => ({ logicalId, keys }));
 
   const eventRequests = requests.filter((request) => request.idempotencyKey !== undefined);
-  const acknowledgedAt = new Map<string, number>();
-  for (const request of eventRequests) {
-    if (request.accepted && request.answeredAt !== undefined) {
-      const key = request.idempotencyKey as string;
-      acknowledgedAt.set(key, Math.min(acknowledgedAt.get(key) ?? Infinity, request.answeredAt));
-    }
-  }
-  const sentAfterAcknowledged = eventRequests.filter(
-    (request) => request.receivedAt > (acknowledgedAt.get(request.idempotencyKey as string) ?? Infinity),
+  const acceptances = eventRequests.filter((request) => request.accepted && request.answeredAt !== undefined);
+  const sentAfterAcknowledged = eventRequests.filter((request) =>
+    acceptances.some(
+      (acceptance) =>
+        acceptance.idempotencyKey === request.idempotencyKey &&
+        (acceptance.answeredAt as number) < request.receivedAt &&
+        (acceptance.connectionClosedAt ?? Infinity) >=
+          Math.min(request.receivedAt, (acceptance.answeredAt as number) + READ_GRACE_MS),
+    ),
   );
   const concurrentWithSameKey = eventRequests.filter((request) =>
     eventRequests.some(

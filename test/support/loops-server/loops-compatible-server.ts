@@ -67,6 +67,8 @@ export interface RecordedRequest {
   answeredAt?: number;
   /** When the exchange ended, answered or not. */
   closedAt?: number;
+  /** When the client's connection closed; a keep-alive connection outlives its exchanges. */
+  connectionClosedAt?: number;
 }
 
 export interface AcceptedEvent {
@@ -317,6 +319,7 @@ export class LoopsCompatibleServer {
     };
     this.requests.push(record);
     response.once('close', () => (record.closedAt = this.clock()));
+    request.socket.once('close', () => (record.connectionClosedAt = this.clock()));
     try {
       const tooLarge = await this.readBody(request, record);
       if (tooLarge) {
