@@ -6,6 +6,7 @@ import { createBullMqBackgroundDelivery } from './delivery/bullmq-background-del
 import { DeliveryAttemptResult, LoopsSender, PreparedEvent } from './delivery/loops-sender';
 import { MemoryBackgroundDelivery } from './delivery/memory-background-delivery';
 import { RateLimiter } from './delivery/rate-limiter';
+import type { LoopsEventInput } from './catalog/loops-register';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsIdempotencyConflictError } from './errors/loops-idempotency-conflict.error';
@@ -57,7 +58,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * @throws LoopsValidationError before any request when the event breaks a rule.
    * @throws LoopsApiError (or a subclass) or LoopsNetworkError when it could not be delivered.
    */
-  async sendEvent(event: SendEventInput | SendEventDto, options: SendEventOptions = {}): Promise<LoopsSendResult> {
+  async sendEvent(event: LoopsEventInput | SendEventDto, options: SendEventOptions = {}): Promise<LoopsSendResult> {
     const prepared = this.prepare(event, options.idempotencyKey);
     const outcome = await this.deliver(prepared, options.signal);
     if (outcome.ok) return outcome.result;
@@ -72,7 +73,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * @throws LoopsQueueFullError when `queue.maxPending` events are pending.
    * @throws LoopsShutdownError once the app is shutting down.
    */
-  enqueueEvent(event: SendEventInput | SendEventDto, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
+  enqueueEvent(event: LoopsEventInput | SendEventDto, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
     const prepared = this.prepare(event, options.idempotencyKey);
     this.background.add(prepared).catch((error: Error) => this.emitFailure(prepared, error, 0));
     return prepared.idempotencyKey;
@@ -84,7 +85,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * e.g. with `LoopsQueueUnavailableError` when Redis doesn't answer within `enqueueTimeoutMs`.
    */
   async enqueueEventAsync(
-    event: SendEventInput | SendEventDto,
+    event: LoopsEventInput | SendEventDto,
     options: Pick<SendEventOptions, 'idempotencyKey'> = {},
   ): Promise<string> {
     const prepared = this.prepare(event, options.idempotencyKey);
@@ -130,6 +131,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): PreparedEvent {
     const key = validateIdempotencyKey(idempotencyKey) ?? randomUUID();
     const dto = validateSendEvent(event);
+    this.options.catalog?.enforce(dto, this.logger);
     return { eventName: dto.eventName, idempotencyKey: key, body: buildEventBody(dto) };
   }
 

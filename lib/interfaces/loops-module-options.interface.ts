@@ -1,4 +1,5 @@
 import type { AxiosRequestConfig } from 'axios';
+import type { LoopsCatalogOptions } from '../catalog/catalog-options';
 
 export interface LoopsRetryOptions {
   /** Attempts in all, the first included. Default 4. */
@@ -44,7 +45,7 @@ export interface LoopsBullMqDeliveryOptions {
   lockDurationMs?: number;
 }
 
-export interface LoopsModuleOptions {
+export interface LoopsModuleOptions extends LoopsCatalogOptions {
   /** Loops API key. Required unless `dryRun` is true. */
   apiKey?: string;
   /** Default `https://app.loops.so/api/v1`. Plain `http://` is accepted for loopback hosts only. */
