@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
+import { LoopsAccount } from './loops-account';
 
 export interface LoopsServerOptions {
   /** Requests must send `Authorization: Bearer <apiKey>`. Default `test-key`. */
@@ -152,6 +153,8 @@ function findOverlongText(object: Record<string, unknown>, prefix: string): stri
 export class LoopsCompatibleServer {
   readonly requests: RecordedRequest[] = [];
   readonly accepted: AcceptedEvent[] = [];
+  /** The account read by `GET /event-patterns`, `/contacts/properties` and `/lists`; tests seed it. */
+  readonly account = new LoopsAccount();
   rateLimitPerSecond: number;
 
   private readonly apiKey: string;
@@ -224,6 +227,7 @@ export class LoopsCompatibleServer {
     this.responder = undefined;
     this.usedIdempotencyKeys.clear();
     this.admittedArrivals.length = 0;
+    this.account.clear();
   }
 
   async restart(): Promise<void> {
@@ -278,7 +282,8 @@ export class LoopsCompatibleServer {
       } else if (record.method === 'POST' && record.path === EVENTS_SEND_PATH) {
         await this.handleEventSend(response, record);
       } else {
-        this.reply(response, record, this.route(record));
+        const access = { authorized: this.isAuthorized(record), admit: () => this.admit(record.receivedAt) };
+        this.reply(response, record, this.account.answer(record, request.url ?? '/', access) ?? this.route(record));
       }
     } catch (error) {
       if (!response.headersSent && !response.destroyed) {
