@@ -58,7 +58,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * @throws LoopsValidationError before any request when the event breaks a rule.
    * @throws LoopsApiError (or a subclass) or LoopsNetworkError when it could not be delivered.
    */
-  async sendEvent(event: LoopsEventInput | SendEventDto, options: SendEventOptions = {}): Promise<LoopsSendResult> {
+  async sendEvent(event: LoopsEventInput, options: SendEventOptions = {}): Promise<LoopsSendResult> {
     const prepared = this.prepare(event, options.idempotencyKey);
     const outcome = await this.deliver(prepared, options.signal);
     if (outcome.ok) return outcome.result;
@@ -73,7 +73,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * @throws LoopsQueueFullError when `queue.maxPending` events are pending.
    * @throws LoopsShutdownError once the app is shutting down.
    */
-  enqueueEvent(event: LoopsEventInput | SendEventDto, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
+  enqueueEvent(event: LoopsEventInput, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
     const prepared = this.prepare(event, options.idempotencyKey);
     this.background.add(prepared).catch((error: Error) => this.emitFailure(prepared, error, 0));
     return prepared.idempotencyKey;
@@ -85,7 +85,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * e.g. with `LoopsQueueUnavailableError` when Redis doesn't answer within `enqueueTimeoutMs`.
    */
   async enqueueEventAsync(
-    event: LoopsEventInput | SendEventDto,
+    event: LoopsEventInput,
     options: Pick<SendEventOptions, 'idempotencyKey'> = {},
   ): Promise<string> {
     const prepared = this.prepare(event, options.idempotencyKey);

@@ -30,15 +30,16 @@ export type LoopsCatalogEmitOptions<TCatalog extends LoopsCatalog, TResult, TReq
   >;
 }[LoopsEventNameOf<TCatalog>];
 
+type CatalogEmitArgument<TCatalog, TResult, TRequest> = TCatalog extends LoopsCatalog
+  ? LoopsEventNameWithoutRequiredPropertiesOf<TCatalog> | LoopsCatalogEmitOptions<TCatalog, TResult, TRequest>
+  : InvalidLoopsRegistration;
+
 /**
  * What `@EmitLoopsEvent()` takes. With a registered catalog: an event that needs no properties by name, or
  * options checked against the catalog. Without one: any name, or any options.
  */
 export type EmitLoopsEventArgument<TResult, TRequest> = IfLoopsCatalog<
-  RegisteredLoopsCatalog extends LoopsCatalog
-    ? | LoopsEventNameWithoutRequiredPropertiesOf<RegisteredLoopsCatalog>
-      | LoopsCatalogEmitOptions<RegisteredLoopsCatalog, TResult, TRequest>
-    : InvalidLoopsRegistration,
+  CatalogEmitArgument<RegisteredLoopsCatalog, TResult, TRequest>,
   string | EmitLoopsEventOptions<TResult, TRequest>
 >;
 

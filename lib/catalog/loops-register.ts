@@ -1,4 +1,4 @@
-import type { SendEventInput } from '../dto/send-event.dto';
+import type { SendEventDto, SendEventInput } from '../dto/send-event.dto';
 import type { LoopsCatalogEvent, LoopsEventNameOf } from './catalog-event-types';
 import type { LoopsCatalog } from './loops-catalog';
 
@@ -30,14 +30,25 @@ export type RegisteredLoopsCatalog = LoopsRegister extends { catalog: infer TCat
 /** `TTyped` when the app registered a catalog, `TLoose` when it did not. */
 export type IfLoopsCatalog<TTyped, TLoose> = [RegisteredLoopsCatalog] extends [never] ? TLoose : TTyped;
 
-/** An event as `sendEvent`, `enqueueEvent` and `enqueueEventAsync` take it: checked against the registered catalog. */
+/**
+ * `TCatalog` as a `LoopsCatalog`. Generic on purpose: a conditional on the registered catalog itself would see it
+ * as `RegisteredLoopsCatalog & LoopsCatalog` in its true branch, whose index signatures widen every name to string.
+ */
+export type ValidLoopsCatalog<TCatalog> = TCatalog extends LoopsCatalog ? TCatalog : never;
+
+type CatalogEventOrInvalid<TCatalog> = TCatalog extends LoopsCatalog
+  ? LoopsCatalogEvent<TCatalog>
+  : InvalidLoopsRegistration;
+
+/**
+ * An event as `sendEvent`, `enqueueEvent` and `enqueueEventAsync` take it. With a registered catalog: one of its
+ * events, checked at compile time; a `SendEventDto` (a request body, say) then needs `as LoopsEventInput`, and is
+ * checked at run time only. Without one: any event, as a plain object or a `SendEventDto`.
+ */
 export type LoopsEventInput = IfLoopsCatalog<
-  RegisteredLoopsCatalog extends LoopsCatalog ? LoopsCatalogEvent<RegisteredLoopsCatalog> : InvalidLoopsRegistration,
-  SendEventInput
+  CatalogEventOrInvalid<RegisteredLoopsCatalog>,
+  SendEventInput | SendEventDto
 >;
 
 /** The event names of the registered catalog; any string without one. */
-export type LoopsEventName = IfLoopsCatalog<
-  RegisteredLoopsCatalog extends LoopsCatalog ? LoopsEventNameOf<RegisteredLoopsCatalog> : never,
-  string
->;
+export type LoopsEventName = IfLoopsCatalog<LoopsEventNameOf<ValidLoopsCatalog<RegisteredLoopsCatalog>>, string>;
