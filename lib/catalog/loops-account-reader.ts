@@ -52,8 +52,10 @@ export interface LoopsAccountReaderOptions {
 const PAGE_SIZE = 50;
 /** A server whose cursors never end must not keep a command paging forever. */
 const MAX_PAGES = 1_000;
-/** Attempts of a request answered 429: the limit is shared with the team's other clients. */
-const RATE_LIMIT_ATTEMPTS = 3;
+/** Attempts of a read that failed in a way that may pass: a 429, a 5xx, a lost connection. */
+const ATTEMPTS = 3;
+const RETRY_DELAY_MS = 250;
+/** Loops counts its limit per one-second window: after a 429, waiting less is waiting in vain. */
 const RATE_LIMIT_WINDOW_MS = 1_000;
 
 /** Reads what a catalog is compared with from a Loops account: its key's team, events, contact properties, lists. */
@@ -149,26 +151,45 @@ export class LoopsAccountReader {
     };
   }
 
-  /** The parsed body of a 2xx answer; retries a 429 after Loops' window, turns any other status into an error. */
+  /**
+   * The parsed body of a 2xx answer. A read changes nothing, so whatever may pass is tried again: a 429 after
+   * Loops' window, a 5xx or a lost connection (a reused keep-alive socket the server just closed) after a short
+   * backoff. Any other status is an error at once.
+   */
   private async get(path: string): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
-      const response = await this.request(path);
+      const last = attempt >= ATTEMPTS;
+      let response: LoopsTransportResponse;
+      try {
+        response = await this.request(path);
+      } catch (error) {
+        if (last || !(error instanceof LoopsNetworkError) || error.code === 'ABORT_ERR') throw error;
+        await this.pause(RETRY_DELAY_MS * attempt);
+        continue;
+      }
       const { status } = response;
       if (status >= 200 && status < 300) return response.body;
       const details = { status, body: this.redactedMessage(response) };
       if (status === 401 || status === 403) throw new LoopsAuthError(details);
-      if (status !== 429) {
+      if (status === 429) {
+        this.options.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
+        if (last) throw new LoopsRateLimitError(details, readInteger(response.headers['x-ratelimit-limit']), 0);
+        await this.pause(RATE_LIMIT_WINDOW_MS);
+        continue;
+      }
+      if (status < 500 || last) {
         throw new LoopsApiError(
           details,
           `Loops answered ${status} to GET ${path.split('?')[0]}${messageOf(details.body)}`,
         );
       }
-      this.options.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
-      if (attempt >= RATE_LIMIT_ATTEMPTS) {
-        throw new LoopsRateLimitError(details, readInteger(response.headers['x-ratelimit-limit']), 0);
-      }
-      await abortableSleep(RATE_LIMIT_WINDOW_MS, this.options.signal).catch(() => undefined);
+      await this.pause(RETRY_DELAY_MS * attempt);
     }
+  }
+
+  /** Waits before an attempt; cancelled with the reader's signal, which the next request then reports. */
+  private pause(ms: number): Promise<void> {
+    return abortableSleep(ms, this.options.signal).catch(() => undefined);
   }
 
   private async request(path: string): Promise<LoopsTransportResponse> {
