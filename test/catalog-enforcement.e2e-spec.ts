@@ -75,7 +75,7 @@ async function issuesOf(send: () => Promise<unknown>): Promise<string[]> {
 }
 
 describe('sends checked against the catalog', () => {
-  const breaking: [string, Record<string, unknown>, string[]][] = [
+  const breaking: [string, SendEventInput, string[]][] = [
     [
       'an undeclared event',
       { eventName: 'signUp', email: 'ada@example.com' },
@@ -137,9 +137,9 @@ describe('sends checked against the catalog', () => {
     async (_, event, issues) => {
       const { loops } = await start();
 
-      expect(await issuesOf(() => loops.sendEvent(event as SendEventInput))).toEqual(issues);
-      expect(await issuesOf(() => loops.enqueueEventAsync(event as SendEventInput))).toEqual(issues);
-      expect(() => loops.enqueueEvent(event as SendEventInput)).toThrow(LoopsValidationError);
+      expect(await issuesOf(() => loops.sendEvent(event))).toEqual(issues);
+      expect(await issuesOf(() => loops.enqueueEventAsync(event))).toEqual(issues);
+      expect(() => loops.enqueueEvent(event)).toThrow(LoopsValidationError);
       expect(server.requests).toEqual([]);
     },
   );
