@@ -1,13 +1,13 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as ts from 'typescript';
 
 const root = join(__dirname, '../..');
 
 /**
- * Type-checks files, given by name and content, as an app's would be, with `nestjs-loops` being lib/. Returns
- * the diagnostics of these files only, as `path:line message`: lib's own sources are checked by the build, and
- * a catalog registered in these files would apply to them too, which never happens in an app (it gets the
- * declarations).
+ * Type-checks files, given by name and content, as an app's would be, with `nestjs-loops` being lib/. Returns the
+ * diagnostics of these files only, as tsc prints them (`path:line:column - error TS1234: message`): lib's own
+ * sources are checked by the build, and a catalog registered in these files would apply to them too, which never
+ * happens in an app (it gets the declarations).
  */
 export function typeCheckFiles(files: ReadonlyMap<string, string>): string[] {
   const options: ts.CompilerOptions = {
@@ -25,8 +25,11 @@ export function typeCheckFiles(files: ReadonlyMap<string, string>): string[] {
     paths: { 'nestjs-loops': ['lib/index.ts'], 'nestjs-loops/testing': ['lib/testing/index.ts'] },
   };
   const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
+  const { getSourceFile, fileExists, readFile, directoryExists } = host;
+  const directories = [...files.keys()].map((name) => dirname(name));
   host.fileExists = (name) => files.has(name) || fileExists(name);
+  host.directoryExists = (name) =>
+    directories.some((directory) => `${directory}/`.startsWith(`${name}/`)) || (directoryExists?.(name) ?? true);
   host.readFile = (name) => files.get(name) ?? readFile(name);
   host.getSourceFile = (name, version, ...rest) => {
     const text = files.get(name);
@@ -37,9 +40,9 @@ export function typeCheckFiles(files: ReadonlyMap<string, string>): string[] {
     .getPreEmitDiagnostics(program)
     .filter((diagnostic) => diagnostic.file === undefined || files.has(diagnostic.file.fileName))
     .map((diagnostic) => {
-      const where = diagnostic.file
-        ? `${diagnostic.file.fileName.slice(root.length + 1)}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}`
-        : '';
-      return `${where} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+      const message = `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+      if (!diagnostic.file) return message;
+      const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+      return `${diagnostic.file.fileName.slice(root.length + 1)}:${line + 1}:${character + 1} - ${message}`;
     });
 }
