@@ -1,4 +1,3 @@
-import type { LoggerService } from '@nestjs/common';
 import { describeValue } from '../dto/loops-event-rules';
 import type { SendEventInput } from '../dto/send-event.dto';
 import { LoopsValidationError, type LoopsValidationIssue } from '../errors/loops-validation.error';
@@ -54,7 +53,7 @@ export class CatalogEnforcer {
    * @throws LoopsValidationError listing every way `event` breaks the catalog, in `error` mode; in `warn`
    * mode the same problems are logged to `logger` instead, once each.
    */
-  enforce(event: SendEventInput, logger: LoggerService): void {
+  enforce(event: SendEventInput, logger: { warn(message: string): void }): void {
     const issues = this.findIssues(event);
     if (issues.length === 0) return;
     if (this.violations === 'error') throw new LoopsValidationError(issues);
