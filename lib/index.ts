@@ -30,7 +30,7 @@ export { LoopsEventInterceptor } from './loops-event.interceptor';
 export { defineLoopsEvents } from './catalog/define-loops-events';
 export { type LoopsCatalog, type LoopsEventPropertyType, type LoopsPropertyType } from './catalog/loops-catalog';
 export { type LoopsEventInput, type LoopsEventName, type LoopsRegister } from './catalog/loops-register';
-export { type LoopsCatalogEvent, type LoopsPropertyValueOf } from './catalog/catalog-event-types';
+export { type LoopsCatalogEvent } from './catalog/catalog-event-types';
 export { type LoopsCatalogOptions, type LoopsVerifyMode } from './catalog/catalog-options';
 export { type LoopsCatalogViolations } from './catalog/catalog-enforcer';
 export { LoopsTransport, type LoopsTransportRequest, type LoopsTransportResponse } from './transport/loops-transport';

@@ -13,6 +13,8 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const typedConfig = join(root, 'test/types/typed/tsconfig.json');
 const looseConfig = join(root, 'test/types/loose/tsconfig.json');
 const errorsFile = join(root, 'test/types/typed/typed-errors.ts');
+const invalidConfig = join(root, 'test/types/invalid/tsconfig.json');
+const invalidFile = join(root, 'test/types/invalid/invalid-registration.ts');
 
 const run = promisify(execFile);
 
@@ -44,34 +46,14 @@ describe('an app with a registered catalog', () => {
   }, 120_000);
 
   it('reports on each call that must not compile the error its @ts-expect-error names, and no other', () => {
-    const source = readFileSync(errorsFile, 'utf8');
-    const lines = source.split('\n');
-    const expected = new Map<number, string>();
-    lines.forEach((line, index) => {
-      const match = /^\s*\/\/ @ts-expect-error -- (.+)$/.exec(line);
-      if (match) expected.set(index + 1, match[1]);
-    });
-    expect(expected.size).toBeGreaterThanOrEqual(20);
-    // The same file without the directives, line for line, so that every error is reported.
-    const stripped = lines.map((line) => line.replace(/\/\/ @ts-expect-error -- .*$/, '//')).join('\n');
+    expect(annotatedErrorMismatches(typedConfig, errorsFile, 20)).toEqual([]);
+  }, 120_000);
+});
 
-    const reported = new Map<number, string[]>();
-    for (const diagnostic of diagnosticsWith(typedConfig, errorsFile, stripped)) {
-      const line = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start!).line + 1;
-      const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
-      reported.set(line, [...(reported.get(line) ?? []), message]);
-    }
-
-    const mismatches: string[] = [];
-    for (const [line, text] of expected) {
-      const messages = reported.get(line + 1) ?? [];
-      if (!messages.some((message) => message.includes(text))) {
-        mismatches.push(`line ${line + 1}: expected "${text}", got ${JSON.stringify(messages)}`);
-      }
-      reported.delete(line + 1);
-    }
-    for (const [line, messages] of reported) mismatches.push(`line ${line}: unexpected ${JSON.stringify(messages)}`);
-    expect(mismatches).toEqual([]);
+describe('an app that registered something else than a catalog', () => {
+  it('fails to compile every send, saying what the registration must be', async () => {
+    expect(await runTsc('-p', invalidConfig)).toEqual({ code: 0, output: '' });
+    expect(annotatedErrorMismatches(invalidConfig, invalidFile, 2)).toEqual([]);
   }, 120_000);
 });
 
@@ -80,6 +62,39 @@ describe('an app without a catalog', () => {
     expect(await runTsc('-p', looseConfig)).toEqual({ code: 0, output: '' });
   }, 120_000);
 });
+
+/**
+ * Compiles `file` without its `// @ts-expect-error -- text` directives, line for line, and lists where the error
+ * reported on the line after each directive doesn't contain its text, or an error was reported elsewhere.
+ */
+function annotatedErrorMismatches(configPath: string, file: string, atLeast: number): string[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const expected = new Map<number, string>();
+  lines.forEach((line, index) => {
+    const match = /^\s*\/\/ @ts-expect-error -- (.+)$/.exec(line);
+    if (match) expected.set(index + 1, match[1]);
+  });
+  expect(expected.size).toBeGreaterThanOrEqual(atLeast);
+  const stripped = lines.map((line) => line.replace(/\/\/ @ts-expect-error -- .*$/, '//')).join('\n');
+
+  const reported = new Map<number, string[]>();
+  for (const diagnostic of diagnosticsWith(configPath, file, stripped)) {
+    const line = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start!).line + 1;
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    reported.set(line, [...(reported.get(line) ?? []), message]);
+  }
+
+  const mismatches: string[] = [];
+  for (const [line, text] of expected) {
+    const messages = reported.get(line + 1) ?? [];
+    if (!messages.some((message) => message.includes(text))) {
+      mismatches.push(`line ${line + 1}: expected "${text}", got ${JSON.stringify(messages)}`);
+    }
+    reported.delete(line + 1);
+  }
+  for (const [line, messages] of reported) mismatches.push(`line ${line}: unexpected ${JSON.stringify(messages)}`);
+  return mismatches;
+}
 
 /** The diagnostics of `file` with `text` as its content, in the program of `configPath`. */
 function diagnosticsWith(configPath: string, file: string, text: string): readonly ts.Diagnostic[] {
