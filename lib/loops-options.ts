@@ -1,7 +1,9 @@
 import type { AxiosRequestConfig } from 'axios';
 import { resolveCatalogOptions, type ResolvedCatalogOptions } from './catalog/catalog-options';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
+import type { LoopsAxiosInstance } from './interfaces/loops-axios-instance.interface';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
+import { readAxiosInstance } from './transport/read-axios-instance';
 
 const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 
@@ -18,6 +20,8 @@ export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   delivery: { queue: 'memory' } | ResolvedBullMqDelivery;
   dryRun: boolean;
   http: AxiosRequestConfig;
+  /** `undefined`: the transport makes an axios instance of its own. */
+  axiosInstance: LoopsAxiosInstance | undefined;
 }
 
 export type ResolvedBullMqDelivery = Required<LoopsBullMqDeliveryOptions>;
@@ -64,6 +68,7 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     delivery: readDelivery(options.delivery),
     dryRun,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
+    axiosInstance: readAxiosInstance(options.axiosInstance),
     ...resolveCatalogOptions(options),
   };
 }

@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoopsCatalogVerifier } from './catalog/loops-catalog-verifier';
 import { ConfigurableModuleClass, LOOPS_MODULE_OPTIONS, LoopsModuleAsyncOptions } from './loops.module-definition';
@@ -12,8 +11,6 @@ import { LoopsTransport } from './transport/loops-transport';
  * `LoopsModule.forRoot(options)` / `LoopsModule.forRootAsync({ ... })`. Global unless `isGlobal: false`.
  */
 @Module({
-  // An axios instance of our own: interceptors an app adds to the global axios never see the API key.
-  imports: [HttpModule.register({})],
   providers: [
     { provide: LOOPS_RESOLVED_OPTIONS, useFactory: resolveLoopsOptions, inject: [LOOPS_MODULE_OPTIONS] },
     { provide: LoopsTransport, useClass: HttpLoopsTransport },

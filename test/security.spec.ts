@@ -6,6 +6,7 @@ import { AddressInfo, createServer as createNetServer, Server as NetServer, Sock
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import { createGzip } from 'node:zlib';
+import axios from 'axios';
 import request from 'supertest';
 import {
   EmitLoopsEvent,
@@ -418,6 +419,19 @@ describe('a hostile server cannot hurt the app', () => {
       expect(hostile.bytesWritten[0]).toBeLessThan(16 * MB);
     });
 
+    it("a 100 MB answer through an app's axios instance that sets no limit of its own", async () => {
+      hostile = await hostileServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        stream(res, HUNDRED_MB);
+      });
+      const axiosInstance = axios.create({ adapter: 'fetch', maxContentLength: -1, maxBodyLength: -1 });
+      const testing = await boot(loopsServer, { baseUrl: hostile.baseUrl, axiosInstance });
+      const { result: error, rise } = await peakMemoryRise(() => failureOf(testing.loops.sendEvent(event)));
+      expect(error).toBeInstanceOf(LoopsNetworkError);
+      expect(error.message).toContain(`maxContentLength size of ${MAX_RESPONSE_BYTES} exceeded`);
+      expect(rise).toBeLessThan(32 * MB);
+    });
+
     it('a 100 MB answer announced with its Content-Length', async () => {
       hostile = await hostileServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(HUNDRED_MB) });
@@ -607,6 +621,17 @@ describe('a hostile server cannot hurt the app', () => {
       testing.loops.enqueueEvent(event);
       await testing.loops.flush();
       expect(testing.logger.texts('error')).toEqual([expect.stringContaining('Loops answered 302')]);
+      expect(hostile.requests).toHaveLength(1);
+      expect(other.requests).toHaveLength(0);
+    });
+
+    it("302 to another host, even when the app's axios instance follows redirects", async () => {
+      other = await hostileServer((_req, res) => res.end('{"success":true}'), '127.0.0.2');
+      hostile = await redirectTo(302, other);
+      const axiosInstance = axios.create({ adapter: 'fetch', maxRedirects: 5 });
+      const testing = await boot(loopsServer, { baseUrl: hostile.baseUrl, axiosInstance });
+      const error = await failureOf(testing.loops.sendEvent(event));
+      expect(error).toMatchObject({ status: 302 });
       expect(hostile.requests).toHaveLength(1);
       expect(other.requests).toHaveLength(0);
     });

@@ -1,5 +1,6 @@
 import type { AxiosRequestConfig } from 'axios';
 import type { LoopsCatalogOptions } from '../catalog/catalog-options';
+import type { LoopsAxiosInstance } from './loops-axios-instance.interface';
 
 export interface LoopsRetryOptions {
   /** Attempts in all, the first included. Default 4. */
@@ -65,4 +66,10 @@ export interface LoopsModuleOptions extends LoopsCatalogOptions {
   dryRun?: boolean;
   /** Extra axios config (proxy, agents, headers). It cannot replace the URL, method, body or `Authorization`. */
   http?: AxiosRequestConfig;
+  /**
+   * The axios instance to send through, e.g. `HttpService.axiosRef` of an `HttpModule` the app has set up with
+   * proxies, agents or interceptors. Its interceptors see every Loops request, the API key included. Default: an
+   * instance of the module's own, which interceptors added to the global axios never see.
+   */
+  axiosInstance?: LoopsAxiosInstance;
 }

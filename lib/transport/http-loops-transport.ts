@@ -1,25 +1,59 @@
-import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
-import { type AxiosRequestConfig, isAxiosError } from 'axios';
+import axios, { type AxiosRequestConfig, isAxiosError } from 'axios';
 import { LoopsNetworkError } from '../errors/loops-network.error';
+import type { LoopsAxiosInstance } from '../interfaces/loops-axios-instance.interface';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTransport, LoopsTransportRequest, LoopsTransportResponse } from './loops-transport';
 
 /** Loops answers with a few bytes; a hostile or broken server must not make us buffer megabytes. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** Sends requests through `@nestjs/axios`'s `HttpService`. */
+/**
+ * Request settings that neither the `http` option nor the defaults of an app's axios instance may change: they
+ * keep the URL, the body and `Authorization` ours, and the rules below in force.
+ */
+const FIXED_CONFIG: AxiosRequestConfig = {
+  // Node's http adapter is the one these rules hold for (fetch follows redirects in older axios; a custom
+  // adapter could do anything).
+  adapter: 'http',
+  // A `baseURL` with `allowAbsoluteUrls: false` would put its own host in front of ours.
+  allowAbsoluteUrls: true,
+  // Query parameters would be appended to our URL. Null rather than undefined, here and below: axios keeps a
+  // default over an undefined value.
+  params: null,
+  // The body is JSON text already; an app's transforms must not rewrite it (nor parse it once more).
+  transformRequest: [],
+  // Basic credentials would replace `Authorization` with the app's own.
+  auth: null as unknown as undefined,
+  // A custom transport (follow-redirects, say) would ignore `maxRedirects`.
+  transport: null,
+  // Keep the raw text: errors report it when the body is not JSON.
+  responseType: 'text',
+  transformResponse: (data: unknown) => data,
+  validateStatus: () => true,
+  // A redirect would carry the API key to wherever it points.
+  maxRedirects: 0,
+  maxContentLength: MAX_RESPONSE_BYTES,
+  // Timeouts come from `signal`, which the delivery layer owns.
+  timeout: 0,
+};
+
+/**
+ * Sends requests through an axios instance: the app's `axiosInstance` (typically `HttpService.axiosRef`), or
+ * else one of its own, so that interceptors an app adds to the global axios never see the API key.
+ */
 @Injectable()
 export class HttpLoopsTransport extends LoopsTransport {
-  /** The app's `http` option, less whatever could replace the credentials or rewrite the body. */
+  private readonly axios: LoopsAxiosInstance;
+  /** The app's `http` option, less any `Authorization` header. */
   private readonly extraConfig: AxiosRequestConfig & { headers: Record<string, string> };
+  private readonly apiKey: string;
 
-  constructor(
-    private readonly http: HttpService,
-    @Inject(LOOPS_RESOLVED_OPTIONS) options: ResolvedLoopsOptions,
-  ) {
+  constructor(@Inject(LOOPS_RESOLVED_OPTIONS) options: ResolvedLoopsOptions) {
     super();
-    const { auth: _auth, transformRequest: _transformRequest, headers, ...rest } = options.http;
+    this.axios = options.axiosInstance ?? axios.create();
+    this.apiKey = options.apiKey;
+    const { headers, ...rest } = options.http;
     const appHeaders = Object.entries((headers ?? {}) as Record<string, string>).filter(
       ([name]) => name.toLowerCase() !== 'authorization',
     );
@@ -28,31 +62,39 @@ export class HttpLoopsTransport extends LoopsTransport {
 
   async send(request: LoopsTransportRequest): Promise<LoopsTransportResponse> {
     const extra = this.extraConfig;
+    let response: unknown;
     try {
-      // axiosRef rather than request(): the Observable wrapper cancels every finished request, which
-      // builds an error with a stack trace each time (some 50 µs a request in the benchmark).
-      const response = await this.http.axiosRef.request<string>({
+      response = await this.axios.request({
         ...extra,
+        ...FIXED_CONFIG,
         method: request.method,
         url: request.url,
         headers: { ...extra.headers, ...request.headers },
         data: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: request.signal,
-        responseType: 'text',
-        // Keep the raw text: errors report it when the body is not JSON.
-        transformResponse: (data: unknown) => data,
-        validateStatus: () => true,
-        // A redirect would carry the API key to wherever it points.
-        maxRedirects: 0,
-        maxContentLength: MAX_RESPONSE_BYTES,
-        // Timeouts come from `signal`, which the delivery layer owns.
-        timeout: 0,
       });
-      return { status: response.status, headers: readHeaders(response.headers), ...parseBody(response.data) };
     } catch (error) {
-      throw toNetworkError(error);
+      throw toNetworkError(error, this.apiKey);
     }
+    // Only an app's response interceptor (one that returns `response.data`, say) can make this happen.
+    if (!isAxiosResponse(response)) {
+      throw new LoopsNetworkError(
+        'The axiosInstance did not resolve to an axios response: one of its response interceptors replaced it',
+        'ERR_BAD_RESPONSE',
+      );
+    }
+    return { status: response.status, headers: readHeaders(response.headers ?? {}), ...parseBody(response.data) };
   }
+}
+
+interface AxiosResponseLike {
+  status: number;
+  headers?: Record<string, unknown>;
+  data?: unknown;
+}
+
+function isAxiosResponse(value: unknown): value is AxiosResponseLike {
+  return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number';
 }
 
 function readHeaders(headers: Record<string, unknown>): Record<string, string | undefined> {
@@ -74,11 +116,13 @@ function parseBody(text: unknown): Pick<LoopsTransportResponse, 'body' | 'rawBod
 
 /**
  * Axios errors carry the request config, headers and all; wrapping one would put the API key within
- * reach of any logger that prints `cause`. Only the message and code are kept.
+ * reach of any logger that prints `cause`. Only the message and code are kept, and the message loses the key
+ * too: an app's interceptor may have written it there.
  */
-function toNetworkError(error: unknown): LoopsNetworkError {
+function toNetworkError(error: unknown, apiKey: string): LoopsNetworkError {
   const code = isAxiosError(error) ? error.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  const message = apiKey ? text.split(apiKey).join('[redacted]') : text;
   const cause = Object.assign(new Error(message), { code });
   return new LoopsNetworkError(`No answer from Loops: ${message}`, code, cause);
 }

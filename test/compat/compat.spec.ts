@@ -30,7 +30,6 @@ const REQUIRE_TESTING_SUBPATH = true;
 const SINGLETON_PEERS = [
   '@nestjs/common',
   '@nestjs/core',
-  '@nestjs/axios',
   'class-validator',
   'class-transformer',
   'reflect-metadata',
@@ -50,6 +49,8 @@ const scenarios: Scenario[] = [
   { name: 'nest11-cjs-jest', nest: 11, runner: 'jest' },
   { name: 'nest12-esm-vitest', nest: 12, runner: 'vitest' },
   { name: 'nest12-cjs-jest', nest: 12, runner: 'jest' },
+  // A Nest 11 app that has neither @nestjs/axios nor axios and only runs `npm install nestjs-loops`.
+  { name: 'nest11-cjs-jest-bare', nest: 11, runner: 'jest' },
 ];
 
 interface RunResult {

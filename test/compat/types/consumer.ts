@@ -1,5 +1,6 @@
 // Type-checked by compat.spec.ts as a user's file under each TypeScript module/moduleResolution setting,
 // against the installed tarball. Not run.
+import { HttpModule, HttpService } from '@nestjs/axios';
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
   EmitLoopsEvent,
@@ -26,6 +27,12 @@ export const notAny: [
 const options: LoopsModuleOptions = { apiKey: 'key', baseUrl: 'http://127.0.0.1:3000/api/v1' };
 export const sync: DynamicModule = LoopsModule.forRoot(options);
 export const async: DynamicModule = LoopsModule.forRootAsync({ inject: [], useFactory: () => options });
+// The app's HttpService hands over its axios instance: its axios types must be ours, whatever the module format.
+export const throughHttpModule: DynamicModule = LoopsModule.forRootAsync({
+  imports: [HttpModule],
+  inject: [HttpService],
+  useFactory: (http: HttpService) => ({ ...options, axiosInstance: http.axiosRef }),
+});
 
 @Module({ imports: [LoopsModule.forRoot({ dryRun: true, isGlobal: false })] })
 export class AppModule {}
