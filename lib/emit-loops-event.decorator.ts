@@ -1,4 +1,5 @@
 import { applyDecorators, ExecutionContext, UseInterceptors } from '@nestjs/common';
+import type { EmitLoopsEventArgument, LoopsMapperDefault } from './catalog/catalog-emit-options';
 import type { LoopsPropertyValue } from './dto/send-event.dto';
 import { LoopsEventInterceptor } from './loops-event.interceptor';
 
@@ -45,9 +46,10 @@ export const LOOPS_EVENTS_METADATA = 'nestjs-loops:events';
 
 /**
  * Sends a Loops event after the route handler succeeds. Stackable: each decorator sends one event.
+ * With a registered catalog (`LoopsRegister`), the event name and its properties are checked against it.
  */
-export function EmitLoopsEvent<TResult = any, TRequest = any>(
-  eventNameOrOptions: string | EmitLoopsEventOptions<TResult, TRequest>,
+export function EmitLoopsEvent<TResult = LoopsMapperDefault, TRequest = LoopsMapperDefault>(
+  eventNameOrOptions: EmitLoopsEventArgument<TResult, TRequest>,
 ): MethodDecorator {
   const definition: EmitLoopsEventOptions =
     typeof eventNameOrOptions === 'string' ? { eventName: eventNameOrOptions } : eventNameOrOptions;

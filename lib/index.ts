@@ -35,6 +35,12 @@ export {
   type LoopsEventValue,
 } from './emit-loops-event.decorator';
 export { LoopsEventInterceptor } from './loops-event.interceptor';
+export { defineLoopsEvents } from './catalog/define-loops-events';
+export { type LoopsCatalog, type LoopsEventPropertyType, type LoopsPropertyType } from './catalog/loops-catalog';
+export { type LoopsEventInput, type LoopsEventName, type LoopsRegister } from './catalog/loops-register';
+export { type LoopsCatalogEvent } from './catalog/catalog-event-types';
+export { type LoopsCatalogOptions, type LoopsVerifyMode } from './catalog/catalog-options';
+export { type LoopsCatalogViolations } from './catalog/catalog-enforcer';
 export { LoopsTransport, type LoopsTransportRequest, type LoopsTransportResponse } from './transport/loops-transport';
 export { LoopsError } from './errors/loops.error';
 export { LoopsConfigurationError } from './errors/loops-configuration.error';

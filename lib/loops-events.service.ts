@@ -11,6 +11,7 @@ import type { PreparedEvent } from './delivery/prepared-event';
 import { RateLimiter, type SendRateLimiter } from './delivery/rate-limiter';
 import { RedisConnection } from './delivery/redis-connection';
 import { RedisRateLimiter } from './delivery/redis-rate-limiter';
+import type { LoopsEventInput } from './catalog/loops-register';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
@@ -74,7 +75,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * @throws LoopsApiError (or a subclass) or LoopsNetworkError when it could not be delivered.
    * @throws LoopsQueueUnavailableError with BullMQ delivery, when Redis (which keeps the shared rate limit) is away.
    */
-  async sendEvent(event: SendEventInput | SendEventDto, options: SendEventOptions = {}): Promise<LoopsSendResult> {
+  async sendEvent(event: LoopsEventInput, options: SendEventOptions = {}): Promise<LoopsSendResult> {
     const prepared = this.prepare(event, options.idempotencyKey);
     const result = await this.sender.deliver(prepared, options.signal);
     if (!result.ok) throw result.error;
@@ -90,7 +91,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * @throws LoopsQueueFullError when `queue.maxPending` events are pending.
    * @throws LoopsShutdownError once the app is shutting down.
    */
-  enqueueEvent(event: SendEventInput | SendEventDto, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
+  enqueueEvent(event: LoopsEventInput, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
     const prepared = this.prepare(event, options.idempotencyKey);
     this.background.enqueue(prepared);
     return prepared.idempotencyKey;
@@ -103,7 +104,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * `mayHaveBeenQueued` says which; enqueueing again with its `idempotencyKey` never delivers twice).
    */
   async enqueueEventAsync(
-    event: SendEventInput | SendEventDto,
+    event: LoopsEventInput,
     options: Pick<SendEventOptions, 'idempotencyKey'> = {},
   ): Promise<string> {
     const prepared = this.prepare(event, options.idempotencyKey);
@@ -167,6 +168,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): PreparedEvent {
     const chosen = validateIdempotencyKey(idempotencyKey);
     const dto = validateSendEvent(event);
+    this.options.catalog?.enforce(dto, this.logger);
     return {
       eventName: dto.eventName,
       idempotencyKey: chosen ?? randomUUID(),

@@ -1,4 +1,5 @@
 import type { AxiosRequestConfig } from 'axios';
+import { resolveCatalogOptions, type ResolvedCatalogOptions } from './catalog/catalog-options';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsAxiosInstance } from './interfaces/loops-axios-instance.interface';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
@@ -8,7 +9,7 @@ const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 const DAY_MS = 24 * 3600 * 1000;
 
 /** The module options with every default filled in; what the rest of the package reads. */
-export interface ResolvedLoopsOptions {
+export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   apiKey: string;
   baseUrl: string;
   timeoutMs: number;
@@ -71,10 +72,11 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     dryRun,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
     axiosInstance: readAxiosInstance(options.axiosInstance),
+    ...resolveCatalogOptions(options),
   };
 }
 
-function readApiKey(apiKey: unknown, dryRun: boolean): string {
+export function readApiKey(apiKey: unknown, dryRun: boolean): string {
   if (apiKey === undefined && dryRun) return '';
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new LoopsConfigurationError('apiKey', 'is required and must be a non-empty string');
@@ -86,7 +88,7 @@ function readApiKey(apiKey: unknown, dryRun: boolean): string {
   return apiKey;
 }
 
-function readBaseUrl(value: unknown): string {
+export function readBaseUrl(value: unknown): string {
   if (value === undefined) return DEFAULT_BASE_URL;
   let url: URL;
   try {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { LoopsCatalogVerifier } from './catalog/loops-catalog-verifier';
 import { ConfigurableModuleClass, LOOPS_MODULE_OPTIONS, LoopsModuleAsyncOptions } from './loops.module-definition';
 import { LoopsEventInterceptor } from './loops-event.interceptor';
 import { LoopsEventsService } from './loops-events.service';
@@ -15,6 +16,7 @@ import { LoopsTransport } from './transport/loops-transport';
     { provide: LoopsTransport, useClass: HttpLoopsTransport },
     LoopsEventsService,
     LoopsEventInterceptor,
+    LoopsCatalogVerifier,
   ],
   exports: [LoopsEventsService, LoopsEventInterceptor, LOOPS_MODULE_OPTIONS],
 })

@@ -1,54 +1,57 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ts from 'typescript';
+import { typeCheckFiles } from './support/type-check-files';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
 
-/** Every TypeScript block of the README, type-checked against lib/ as the package `nestjs-loops`. */
-function diagnosticsOf(files: Map<string, string>): string[] {
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
-    noEmit: true,
-    experimentalDecorators: true,
-    emitDecoratorMetadata: true,
-    esModuleInterop: true,
-    skipLibCheck: true,
-    types: ['node', 'jest'],
-    baseUrl: root,
-    paths: { 'nestjs-loops': ['lib/index.ts'], 'nestjs-loops/testing': ['lib/testing/index.ts'] },
-  };
-  const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (name) => files.has(name) || fileExists(name);
-  host.readFile = (name) => files.get(name) ?? readFile(name);
-  host.getSourceFile = (name, version, ...rest) => {
-    const text = files.get(name);
-    return text === undefined ? getSourceFile(name, version, ...rest) : ts.createSourceFile(name, text, version);
-  };
-  const program = ts.createProgram([...files.keys()], options, host);
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((diagnostic) => diagnostic.file === undefined || files.has(diagnostic.file.fileName))
-    .map((diagnostic) => {
-      const where = diagnostic.file
-        ? `${diagnostic.file.fileName.slice(root.length + 1)}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}`
-        : '';
-      return `${where} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
-    });
+/**
+ * The "Event catalog" section registers a catalog, which applies to every file of a program: its blocks are
+ * checked as an app of their own, the other blocks as an app without a catalog.
+ */
+const catalogSection = /^## Event catalog\n[\s\S]*?(?=^## )/m.exec(readme)?.[0] ?? '';
+const rest = readme.replace(catalogSection, '');
+
+const tsBlocks = (markdown: string): string[] =>
+  [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
+
+/**
+ * Every TypeScript block as a file, type-checked against lib/ as the package `nestjs-loops`. A block opening
+ * with a `// src/name.ts` comment is that file, so that the blocks of one app can import one another.
+ */
+function asFiles(blocks: string[], prefix: string): Map<string, string> {
+  return new Map(
+    blocks.map((code, index) => {
+      const path = /^\/\/ (src\/[\w.-]+\.ts)\n/.exec(code)?.[1] ?? `readme-block-${index + 1}.ts`;
+      return [join(root, prefix, path), code];
+    }),
+  );
 }
 
 describe('README code blocks', () => {
   it('has the TypeScript examples the docs promise', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(10);
+    expect(tsBlocks(rest).length).toBeGreaterThanOrEqual(10);
+    expect(tsBlocks(catalogSection).length).toBeGreaterThanOrEqual(3);
   });
 
   it('every ```ts block compiles', () => {
-    const files = new Map(blocks.map((code, index) => [join(root, `readme-block-${index + 1}.ts`), code]));
-    expect(diagnosticsOf(files)).toEqual([]);
+    expect(typeCheckFiles(asFiles(tsBlocks(rest), 'readme'))).toEqual([]);
+  }, 60_000);
+
+  it('every ```ts block of the event catalog compiles, as one app with the catalog registered', () => {
+    expect(typeCheckFiles(asFiles(tsBlocks(catalogSection), 'readme-catalog'))).toEqual([]);
+  }, 60_000);
+
+  it('shows the errors tsc gives where the catalog section has @ts-expect-error', () => {
+    const stripped = tsBlocks(catalogSection).map((code) => code.replace(/\/\/ @ts-expect-error.*$/gm, '//'));
+    const reported = typeCheckFiles(asFiles(stripped, 'readme-catalog')).map((line) =>
+      line.replace(/^readme-catalog\//, ''),
+    );
+    const shown = [...catalogSection.matchAll(/^```text\n([\s\S]*?)^```$/gm)]
+      .flatMap((match) => match[1].split('\n'))
+      .filter((line) => / - error TS\d+: /.test(line));
+
+    expect(shown.length).toBeGreaterThanOrEqual(3);
+    expect(reported).toEqual(shown);
   }, 60_000);
 });

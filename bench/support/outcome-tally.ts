@@ -20,9 +20,9 @@ export function tallyOutcomes(deliveries$: Observable<LoopsDeliveryOutcome>): Ou
   const tally: OutcomeTally = { outcomes: { sent: 0, failed: 0, dropped: 0, deduplicated: 0, retried: 0 }, errors: {} };
   deliveries$.subscribe((outcome) => {
     tally.outcomes[outcome.status]++;
-    if (outcome.deduplicated) tally.outcomes.deduplicated++;
-    if (outcome.attempts > 1) tally.outcomes.retried++;
-    if (outcome.error) tally.errors[outcome.error.name] = (tally.errors[outcome.error.name] ?? 0) + 1;
+    if (outcome.status === 'sent' && outcome.deduplicated) tally.outcomes.deduplicated++;
+    if (outcome.status !== 'dropped' && outcome.attempts > 1) tally.outcomes.retried++;
+    if (outcome.status !== 'sent') tally.errors[outcome.error.name] = (tally.errors[outcome.error.name] ?? 0) + 1;
   });
   return tally;
 }

@@ -7,8 +7,8 @@ export const MAX_JSON_LENGTH = 500;
 export const MAX_PROPERTIES = 1_000;
 
 export const RESERVED_CONTACT_PROPERTIES: readonly string[] = ['id', 'listId', 'softDeleteAt', 'teamId', 'updatedAt'];
-const FIXED_BODY_KEYS: readonly string[] = ['email', 'userId', 'eventName', 'eventProperties', 'mailingLists'];
-const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+export const FIXED_BODY_KEYS: readonly string[] = ['email', 'userId', 'eventName', 'eventProperties', 'mailingLists'];
+export const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 export type LoopsEventField = 'eventName' | 'email' | 'userId' | PropertyMapField;
 export type PropertyMapField = 'eventProperties' | 'contactProperties' | 'mailingLists';
@@ -137,7 +137,7 @@ function issue(path: string, rule: string, message: string): LoopsValidationIssu
 }
 
 /** A short, safe description of a rejected value: its type, never its content (it may be personal data). */
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date';

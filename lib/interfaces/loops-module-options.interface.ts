@@ -1,4 +1,5 @@
 import type { AxiosRequestConfig } from 'axios';
+import type { LoopsCatalogOptions } from '../catalog/catalog-options';
 import type { LoopsAxiosInstance } from './loops-axios-instance.interface';
 
 export interface LoopsRetryOptions {
@@ -64,7 +65,7 @@ export interface LoopsBullMqDeliveryOptions {
   retention?: { completed?: LoopsJobRetention; failed?: LoopsJobRetention };
 }
 
-export interface LoopsModuleOptions {
+export interface LoopsModuleOptions extends LoopsCatalogOptions {
   /** Loops API key. Required unless `dryRun` is true. */
   apiKey?: string;
   /** Default `https://app.loops.so/api/v1`. Plain `http://` is accepted for loopback hosts only. */

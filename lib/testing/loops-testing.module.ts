@@ -11,7 +11,7 @@ import { LoopsTestRecorder } from './loops-test-recorder';
 /** The delivery options a test may set; the key and the URL are never used. */
 export type LoopsTestingModuleOptions = Pick<
   LoopsModuleOptions,
-  'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs'
+  'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs' | 'catalog' | 'catalogViolations'
 >;
 
 /**

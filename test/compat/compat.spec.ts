@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { expectCliChecks, runCliChecks } from './cli-checks';
 
 const repoRoot = resolve(__dirname, '../..');
 const compatDir = __dirname;
@@ -420,6 +421,24 @@ describe('compatibility of the packed nestjs-loops', () => {
           throw new Error('This case now type-checks: the known errors are gone, make it an ordinary case.');
         }
         expect(errors.filter((line) => !knownErrors.test(line))).toEqual([]);
+      },
+      300_000,
+    );
+  });
+
+  describe('the nestjs-loops bin, run with npx in an app', () => {
+    const apps = [
+      { scenario: 'nest11-cjs-jest', tscFlags: ['--module', 'commonjs', '--moduleResolution', 'node10'] },
+      { scenario: 'nest12-esm-vitest', tscFlags: ['--module', 'nodenext', '--moduleResolution', 'nodenext'] },
+    ];
+
+    it.each(apps)(
+      'pulls a catalog that compiles and checks it, in $scenario',
+      async ({ scenario, tscFlags }) => {
+        const dir = await installedDir(scenario);
+        // The app's own test first: the CLI writes into its src/.
+        await outcomes.get(scenario);
+        expectCliChecks(await runCliChecks(dir, (command, args) => run(command, args, dir), tscFlags));
       },
       300_000,
     );

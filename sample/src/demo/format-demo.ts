@@ -18,7 +18,7 @@ export function formatAcceptedEvent(event: AcceptedEvent, number: number): strin
 }
 
 export function formatDelivery(outcome: LoopsDeliveryOutcome): string {
-  const reason = outcome.error ? `: ${maskEmails(outcome.error.message)}` : '';
+  const reason = outcome.status === 'sent' ? '' : `: ${maskEmails(outcome.error.message)}`;
   return `  ${outcome.status} ${outcome.eventName}${reason}`;
 }
 

@@ -7,3 +7,12 @@ export type {
   LoopsServerResponder,
   RecordedRequest,
 } from './loops-compatible-server';
+export { LoopsAccount, seededId } from './loops-account';
+export type {
+  LoopsAccountAnswer,
+  LoopsAccountPropertyType,
+  LoopsAccountSeed,
+  SeededContactProperty,
+  SeededEventPattern,
+  SeededMailingList,
+} from './loops-account';

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { auditDeliveries, type DeliveryAudit } from './delivery-audit';
+import { LoopsAccount } from './loops-account';
 
 /**
  * Loops documents that a key reused within 24 hours gets 409, but not whether an identical repeat is refused too,
@@ -188,6 +189,8 @@ function findOverlongText(object: Record<string, unknown>, prefix: string): stri
 export class LoopsCompatibleServer {
   readonly requests: RecordedRequest[] = [];
   readonly accepted: AcceptedEvent[] = [];
+  /** The account read by `GET /event-patterns`, `/contacts/properties` and `/lists`; tests seed it. */
+  readonly account = new LoopsAccount();
   rateLimitPerSecond: number;
 
   readonly idempotencyRule: LoopsIdempotencyRule;
@@ -271,6 +274,7 @@ export class LoopsCompatibleServer {
     this.responder = undefined;
     this.usedIdempotencyKeys.clear();
     this.admittedArrivals.length = 0;
+    this.account.clear();
   }
 
   async restart(): Promise<void> {
@@ -327,7 +331,8 @@ export class LoopsCompatibleServer {
       } else if (record.method === 'POST' && record.path === EVENTS_SEND_PATH) {
         await this.handleEventSend(response, record);
       } else {
-        this.reply(response, record, this.route(record));
+        const access = { authorized: this.isAuthorized(record), admit: () => this.admit(record.receivedAt) };
+        this.reply(response, record, this.account.answer(record, request.url ?? '/', access) ?? this.route(record));
       }
     } catch (error) {
       if (!response.headersSent && !response.destroyed) {

@@ -1,0 +1,53 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import type { LoopsCatalog } from '../catalog/loops-catalog';
+import { readLoopsAccount } from '../catalog/loops-account-snapshot';
+import type { CliContext } from './cli-context';
+import { loadCatalogFile } from './load-catalog-file';
+import { connectFromEnv } from './loops-cli-connection';
+import { renderCatalog } from './render-catalog';
+
+/** `nestjs-loops pull`: writes the catalog file from the account; exit code 0. */
+export async function pullCommand(options: { out: string; json: boolean }, context: CliContext): Promise<number> {
+  const path = resolve(context.cwd, options.out);
+  const displayPath = relative(context.cwd, path) || options.out;
+  const { baseUrl, reader } = connectFromEnv(context.env, context.transport);
+  const previous = existsSync(path) ? readPrevious(options.out, context) : undefined;
+  const account = await readLoopsAccount(reader, { propertiesOf: 'all', contactProperties: true, mailingLists: true });
+  const rendered = renderCatalog({ account, baseUrl, pulledAt: context.now(), previous });
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, rendered.source);
+  const integrationEvents = [...account.events]
+    .filter(([, event]) => event.platform !== null)
+    .map(([name]) => name)
+    .sort();
+  if (options.json) {
+    const { events, contactProperties, mailingLists } = rendered;
+    const summary = { file: displayPath, team: account.teamName, events, contactProperties, mailingLists };
+    context.out(JSON.stringify({ ok: true, ...summary, integrationEvents }));
+    return 0;
+  }
+  context.out(
+    `Wrote ${displayPath} from the Loops account of team "${account.teamName}": ${plural(rendered.events, 'event')}, ` +
+      `${plural(rendered.contactProperties, 'custom contact property', 'custom contact properties')}, ` +
+      `${plural(rendered.mailingLists, 'mailing list')}.`,
+  );
+  if (integrationEvents.length > 0) {
+    context.out(`Left out, as integrations send them rather than the app: ${integrationEvents.join(', ')}.`);
+  }
+  return 0;
+}
+
+/** The file being replaced, for the optional markers it holds; a file that can't be read is only a warning. */
+function readPrevious(file: string, context: CliContext): LoopsCatalog | undefined {
+  try {
+    return loadCatalogFile(file, context.cwd).catalog;
+  } catch (error) {
+    context.err(`warning: ${(error as Error).message}; optional markers ('string?') in it are not kept`);
+    return undefined;
+  }
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

@@ -1,0 +1,121 @@
+import type { LoopsAccountSnapshot } from '../catalog/loops-account-snapshot';
+import type { LoopsCatalog, LoopsEventPropertyType } from '../catalog/loops-catalog';
+
+export interface RenderCatalogInput {
+  account: LoopsAccountSnapshot;
+  baseUrl: string;
+  pulledAt: Date;
+  /** The catalog the file held before, whose optional markers (`'string?'`) are kept where the type is unchanged. */
+  previous?: LoopsCatalog;
+}
+
+export interface RenderedCatalog {
+  source: string;
+  events: number;
+  contactProperties: number;
+  mailingLists: number;
+}
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** A TypeScript string literal in single quotes, the quotes of Nest's default Prettier setup. */
+function quote(text: string): string {
+  return `'${JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
+}
+
+const key = (name: string): string => (IDENTIFIER.test(name) ? name : quote(name));
+/** Text that goes into a one-line comment: no line breaks, and nothing that could end a block comment. */
+const commentText = (text: string): string => text.replace(/\s+/g, ' ').replace(/\*\//g, '*\\/').trim();
+
+/**
+ * The catalog file `nestjs-loops pull` writes: sorted by name everywhere, so that pulling the same account
+ * twice gives the same file but for the date in its header, and a change in the account shows as a small diff.
+ */
+export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCatalogInput): RenderedCatalog {
+  const events = [...account.events].filter(([, event]) => event.platform === null).sort(([a], [b]) => byName(a, b));
+  const contactProperties = [...(account.contactProperties ?? [])].sort((a, b) => byName(a.key, b.key));
+  const lists = nameMailingLists(account.mailingLists ?? []);
+  const lines = [
+    `// Written by \`nestjs-loops pull\` on ${pulledAt.toISOString()} from ${commentText(baseUrl)} (team "${commentText(account.teamName)}").`,
+    '// Pull again to refresh it, and run `nestjs-loops check` in CI to compare it with the account. A `?` after a',
+    "// property type ('string?') lets sends leave that property out; pull keeps the ones you add.",
+    "import { defineLoopsEvents } from 'nestjs-loops';",
+    '',
+    '/** The mailing lists of the account: their ids by name, e.g. `mailingLists: { [MailingLists.news]: true }`. */',
+    'export const MailingLists = {',
+    ...lists.flatMap(({ constant, list }) => [
+      `  /** ${commentText(`${list.name} (${list.isPublic ? 'public' : 'private'})${list.description ? `: ${list.description}` : ''}`)} */`,
+      `  ${key(constant)}: ${quote(list.id)},`,
+    ]),
+    '} as const;',
+    '',
+    'export const catalog = defineLoopsEvents({',
+    '  events: {',
+    ...events.flatMap(([name, event]) => {
+      const properties = [...(event.properties ?? [])].sort(([a], [b]) => byName(a, b));
+      if (properties.length === 0) return [`    ${key(name)}: {},`];
+      return [
+        `    ${key(name)}: {`,
+        ...properties.map(([property, type]) => {
+          const before: LoopsEventPropertyType | undefined = previous?.events[name]?.[property];
+          return `      ${key(property)}: ${quote(before === `${type}?` ? before : type)},`;
+        }),
+        '    },',
+      ];
+    }),
+    '  },',
+    '  contactProperties: {',
+    ...contactProperties.map((property) => `    ${key(property.key)}: ${quote(property.type)},`),
+    '  },',
+    '  mailingLists: MailingLists,',
+    '});',
+    '',
+    "declare module 'nestjs-loops' {",
+    '  interface LoopsRegister {',
+    '    catalog: typeof catalog;',
+    '  }',
+    '}',
+    '',
+  ];
+  return {
+    source: lines.join('\n'),
+    events: events.length,
+    contactProperties: contactProperties.length,
+    mailingLists: lists.length,
+  };
+}
+
+/**
+ * Each list gets a camelCase constant from its name ("Product updates" -> productUpdates); lists whose names
+ * give the same constant are told apart by a number, in the order of their ids, so the names are stable.
+ */
+function nameMailingLists(
+  lists: NonNullable<LoopsAccountSnapshot['mailingLists']>,
+): { constant: string; list: (typeof lists)[number] }[] {
+  const sorted = [...lists].sort((a, b) => byName(a.name, b.name) || byName(a.id, b.id));
+  const taken = new Set<string>();
+  const named = sorted.map((list) => {
+    const base = camelCase(list.name);
+    let constant = base;
+    for (let suffix = 2; taken.has(constant); suffix++) constant = `${base}${suffix}`;
+    taken.add(constant);
+    return { constant, list };
+  });
+  return named.sort((a, b) => byName(a.constant, b.constant));
+}
+
+function camelCase(name: string): string {
+  const words =
+    name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .match(/[A-Za-z0-9]+/g) ?? [];
+  const joined = words
+    .map((word, index) => {
+      if (index > 0) return word.charAt(0).toUpperCase() + word.slice(1);
+      return word === word.toUpperCase() ? word.toLowerCase() : word.charAt(0).toLowerCase() + word.slice(1);
+    })
+    .join('');
+  return joined === '' || /^\d/.test(joined) ? `list${joined.charAt(0).toUpperCase()}${joined.slice(1)}` : joined;
+}
