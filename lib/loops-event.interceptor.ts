@@ -10,7 +10,6 @@ import {
 } from './emit-loops-event.decorator';
 import type { SendEventInput } from './dto/send-event.dto';
 import { LoopsValidationError } from './errors/loops-validation.error';
-import { LoopsError } from './errors/loops.error';
 import { LoopsEventsService } from './loops-events.service';
 
 /**
@@ -93,16 +92,31 @@ export class LoopsEventInterceptor implements NestInterceptor {
 
   /** The event a definition stands for, or an error saying why none can be built. */
   protected buildEvent(definition: EmitLoopsEventOptions, ctx: LoopsEventContext): SendEventInput {
-    const contact = definition.contact ? definition.contact(ctx) : this.resolveContact(ctx);
-    if (!contact || (contact.email === undefined && contact.userId === undefined)) {
-      throw new LoopsError(
-        'no contact found (no email or userId in the result or request.user; give a contact mapper)',
-      );
+    const contact: unknown = definition.contact ? definition.contact(ctx) : this.resolveContact(ctx);
+    if (contact !== undefined && contact !== null && !isContactShaped(contact)) {
+      throw new LoopsValidationError([
+        {
+          path: 'contact',
+          rule: 'isObject',
+          message: `the contact must be an object with email and/or userId (the contact mapper gave ${describeKind(contact)})`,
+        },
+      ]);
+    }
+    const { email, userId } = (contact ?? {}) as LoopsEventContact;
+    if (email === undefined && userId === undefined) {
+      throw new LoopsValidationError([
+        {
+          path: 'email',
+          rule: 'required',
+          message:
+            'email or userId is required: no contact found (no email or userId in the result or request.user; give a contact mapper)',
+        },
+      ]);
     }
     return {
       eventName: definition.eventName,
-      ...(contact.email !== undefined && { email: contact.email }),
-      ...(contact.userId !== undefined && { userId: contact.userId }),
+      ...(email !== undefined && { email }),
+      ...(userId !== undefined && { userId }),
       ...optional('eventProperties', resolveValue(definition.eventProperties, ctx)),
       ...optional('contactProperties', resolveValue(definition.contactProperties, ctx)),
       ...optional('mailingLists', resolveValue(definition.mailingLists, ctx)),
@@ -185,6 +199,17 @@ export class LoopsEventInterceptor implements NestInterceptor {
       throw error;
     }
   }
+}
+
+/** An object a contact can be read from: not a primitive, an array or a Map (whose entries are no fields). */
+function isContactShaped(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map);
+}
+
+function describeKind(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Map) return 'a Map';
+  return `a ${typeof value}`;
 }
 
 /** `email` and the first of `userIdKeys` present, from an object; ids may be numbers. */

@@ -371,12 +371,16 @@ export function emitOptionsFor(input: BadInput): EmitLoopsEventOptions {
   };
 }
 
-/** Whether the mappers of `emitOptionsFor(input)` give the interceptor no contact at all (it drops the event then). */
-export function mapsToNoContact(input: BadInput): boolean {
+/**
+ * The field and rule the interceptor names for the event `emitOptionsFor(input)` builds: the input's own, except
+ * where its contact mapper gives no contact (the contact rule fails first) or something that can't be one.
+ */
+export function expectedRouteIssue(input: BadInput): { path: string; rule?: string } {
   const { event } = input;
-  if (typeof event !== 'object' || event === null || Array.isArray(event) || event instanceof Map) return true;
-  const { email, userId } = event as Record<string, unknown>;
-  return email === undefined && userId === undefined;
+  if (event === undefined || event === null) return { path: 'email', rule: 'required' };
+  if (typeof event !== 'object' || Array.isArray(event) || event instanceof Map)
+    return { path: 'contact', rule: 'isObject' };
+  return { path: input.path, rule: input.rule };
 }
 
 /**
