@@ -3,6 +3,7 @@ import {
   LoopsApiError,
   LoopsAuthError,
   type LoopsDeliveryOutcome,
+  type LoopsFailedOutcome,
   LoopsNetworkError,
   LoopsQueueFullError,
   LoopsShutdownError,
@@ -10,6 +11,7 @@ import {
   type SendEventInput,
 } from '../lib';
 import { expectDeliveredExactlyOnce } from './support/exactly-once';
+import { until } from './support/until';
 import { createLoopsTestingApp, LoopsTestingApp } from './support/loops-testing-app';
 import { LoopsCompatibleServer } from './support/loops-server';
 
@@ -253,13 +255,34 @@ describe('shutdown', () => {
     const testing = await boot({ shutdownTimeoutMs: 200, queue: { concurrency: 1 } });
     const outcomes = collectOutcomes(testing);
     server.respondWith(() => ({ kind: 'delay', ms: 5_000 }));
-    testing.loops.enqueueEvent(event);
-    testing.loops.enqueueEvent({ ...event, eventName: 'planChanged' });
-    testing.loops.enqueueEvent({ ...event, eventName: 'planChanged' });
+    const inFlight = testing.loops.enqueueEvent(event);
+    const waiting = [
+      testing.loops.enqueueEvent({ ...event, eventName: 'planChanged', eventProperties: { plan: 'pro' } }),
+      testing.loops.enqueueEvent({ ...event, eventName: 'planChanged', eventProperties: { plan: 'team' } }),
+    ];
+    await until(() => server.eventRequests().length === 1, 'the first event in flight');
     await testing.app.close();
-    const settled = await outcomes;
+    const settled = (await outcomes) as LoopsFailedOutcome[];
     expect(settled.map((outcome) => outcome.status)).toEqual(['failed', 'failed', 'failed']);
-    expect(settled.map((outcome) => outcome.eventName).sort()).toEqual(['planChanged', 'planChanged', 'signup']);
+    const byKey = new Map(settled.map((outcome) => [outcome.idempotencyKey, outcome]));
+    // Never sent: a LoopsShutdownError, no attempt, nothing mayHaveBeenAccepted; the event itself, to keep and replay.
+    for (const [index, key] of waiting.entries()) {
+      expect(byKey.get(key)).toMatchObject({
+        attempts: 0,
+        mayHaveBeenAccepted: false,
+        error: expect.any(LoopsShutdownError),
+      });
+      expect(byKey.get(key)?.event).toEqual({
+        ...event,
+        eventName: 'planChanged',
+        eventProperties: { plan: ['pro', 'team'][index] },
+      });
+    }
+    // Cut short in flight: a LoopsShutdownError whose cause is the aborted request, and Loops may have it.
+    const cut = byKey.get(inFlight);
+    expect(cut).toMatchObject({ attempts: 1, mayHaveBeenAccepted: true, error: expect.any(LoopsShutdownError) });
+    expect(cut?.error.cause).toMatchObject({ code: 'ABORT_ERR' });
+    expect(cut?.error.cause).toBeInstanceOf(LoopsNetworkError);
     expect(testing.logger.texts('error')).toContainEqual(
       expect.stringContaining(
         '3 Loops event(s) could not be delivered within shutdownTimeoutMs (200 ms): signup (1), planChanged (2)',

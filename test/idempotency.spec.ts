@@ -86,7 +86,7 @@ describe.each(LOOPS_IDEMPOTENCY_RULES)('idempotency when Loops follows the %s ru
       ['failed', 'taken'],
       ['sent', 'lost-answer'],
     ]);
-    expect(outcomes[0]).toMatchObject({ error: expect.any(LoopsIdempotencyConflictError), uncertain: false });
+    expect(outcomes[0]).toMatchObject({ error: expect.any(LoopsIdempotencyConflictError), mayHaveBeenAccepted: false });
   });
 });
 

@@ -5,14 +5,24 @@ import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
 import type { LoopsError } from '../errors/loops.error';
 import type { LoopsTransportResponse } from '../transport/loops-transport';
 
-/**
- * What the attempts already made for an event, with its key, say about a 409 now:
- * - `none`: this is the first request with the key;
- * - `refused`: every earlier one got a definite "not accepted" (a 429, say);
- * - `unknown`: at least one may have been accepted with its answer lost (timeout, dropped connection, 5xx, a
- *   process that died mid-request).
- */
-export type EarlierAttempts = 'none' | 'refused' | 'unknown';
+/** What the attempts already made for an event, with its key, say about a 409 now. */
+export interface EarlierAttempts {
+  /** Requests with the key went out before this one. */
+  made: boolean;
+  /**
+   * One may have been accepted with its answer lost: a timeout, a dropped connection, a 5xx, a process that stopped
+   * mid-request.
+   */
+  unknown: boolean;
+}
+
+export const NO_EARLIER_ATTEMPTS: EarlierAttempts = { made: false, unknown: false };
+
+/** `earlier`, with the result of one more attempt. */
+export function afterAttempt(earlier: EarlierAttempts, result: AttemptResult): EarlierAttempts {
+  if (result.outcome === 'accepted' || result.outcome === 'not-sent') return earlier;
+  return { made: true, unknown: earlier.unknown || (result.outcome === 'retryable' && result.unknown) };
+}
 
 /** What one HTTP attempt came to. */
 export type AttemptResult =
@@ -37,9 +47,9 @@ export type AttemptResult =
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /**
- * What an answer means for the event. A 409 says Loops already has an event with this key; it is this event's
- * only when an earlier attempt may have been accepted, or when the caller chose the key to name one logical event
- * and this is the first request with it. Otherwise the key belongs to another event: a conflict, reported.
+ * What an answer means for the event. A 409 says Loops already has an event with this key. It is this event's when
+ * an earlier attempt may have been accepted, or when the caller chose the key to name one logical event and this is
+ * the first request with it. Otherwise the key belongs to another event: a conflict, reported.
  */
 export function judgeAnswer(
   response: LoopsTransportResponse,
@@ -49,7 +59,8 @@ export function judgeAnswer(
   const { status, headers } = response;
   if (status >= 200 && status < 300) return { outcome: 'accepted', deduplicated: false };
   if (status === 409) {
-    const ours = context.earlier === 'unknown' || (context.earlier === 'none' && context.keyChosenByCaller);
+    const { made, unknown } = context.earlier;
+    const ours = unknown || (!made && context.keyChosenByCaller);
     if (ours) return { outcome: 'accepted', deduplicated: true };
     return { outcome: 'refused', error: new LoopsIdempotencyConflictError(details, context.idempotencyKey) };
   }

@@ -13,7 +13,7 @@ import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
 import { settlesWithin } from '../utils/with-timeout';
-import type { EarlierAttempts } from './attempt-result';
+import { afterAttempt, type EarlierAttempts, NO_EARLIER_ATTEMPTS } from './attempt-result';
 import type { BackgroundDelivery } from './background-delivery';
 import { retryDelay } from './backoff';
 import type { DeliveryReporter } from './delivery-reporter';
@@ -45,7 +45,7 @@ class AttemptFailure extends Error {
   constructor(
     readonly loopsError: LoopsError,
     readonly requests: number,
-    readonly uncertain: boolean,
+    readonly mayHaveBeenAccepted: boolean,
     readonly final: boolean,
     readonly retryAfterMs?: number,
   ) {
@@ -311,7 +311,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
       } catch (error) {
         const unavailable = error as LoopsQueueUnavailableError;
         if (!unavailable.mayHaveBeenQueued || this.closed) {
-          this.reporter.failed(event, unavailable, { attempts: 0, uncertain: unavailable.mayHaveBeenQueued });
+          this.reporter.failed(event, unavailable, { attempts: 0, mayHaveBeenAccepted: unavailable.mayHaveBeenQueued });
           return;
         }
         await abortableSleep(HOLD_RETRY_MS, this.shutdownController.signal).catch(() => undefined);
@@ -335,7 +335,11 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     const jobId = toJobId(event.idempotencyKey);
     if (signal.aborted) return;
     writes.sent = true;
-    await this.queue.add(event.eventName, { ...event, earlier: 'none', requests: 0, enqueueToken }, { jobId });
+    await this.queue.add(
+      event.eventName,
+      { ...event, earlier: NO_EARLIER_ATTEMPTS, requests: 0, enqueueToken },
+      { jobId },
+    );
     for (;;) {
       const job = await this.queue.getJob(jobId);
       // Gone already: completed and removed by retention in between.
@@ -360,7 +364,8 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
   private async process(job: LoopsJob, token: string | undefined): Promise<JobResult> {
     const data = job.data;
     // A job taken back from an instance that stopped holding it may have been mid-request.
-    const earlier: EarlierAttempts = job.stalledCounter > 0 ? 'unknown' : data.earlier;
+    const earlier: EarlierAttempts =
+      job.stalledCounter > 0 ? { ...data.earlier, made: true, unknown: true } : data.earlier;
     const signal = this.shutdownController.signal;
     const result = await this.sender.attempt(data, earlier, signal);
     if (result.outcome === 'accepted') {
@@ -370,9 +375,10 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     }
     const sent = result.outcome === 'refused' || result.outcome === 'retryable';
     const requests = data.requests + (sent ? 1 : 0);
-    const uncertain = earlier === 'unknown' || (result.outcome === 'retryable' && result.unknown);
-    const now: EarlierAttempts = uncertain ? 'unknown' : sent ? 'refused' : earlier;
-    if (requests !== data.requests || now !== data.earlier) await job.updateData({ ...data, earlier: now, requests });
+    const now = afterAttempt(earlier, result);
+    const mayHaveBeenAccepted = now.unknown;
+    if (result.outcome !== 'not-sent') result.error.mayHaveBeenAccepted = mayHaveBeenAccepted;
+    if (sent || earlier !== data.earlier) await job.updateData({ ...data, earlier: now, requests });
     if (signal.aborted) {
       // Shutdown: back to waiting, attempts untouched, for another instance or the next start.
       await job.moveToWait(token);
@@ -380,7 +386,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     }
     if (result.outcome === 'refused') {
       this.awaitingReport.set(job.id as string, Date.now());
-      throw new AttemptFailure(result.error, requests, uncertain, true);
+      throw new AttemptFailure(result.error, requests, mayHaveBeenAccepted, true);
     }
     if (result.outcome === 'not-sent' || result.rateLimited) {
       // Loops' rate limit (or Redis, which keeps ours) said not now: the job waits in the delayed set without
@@ -394,19 +400,22 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     }
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (final) this.awaitingReport.set(job.id as string, Date.now());
-    throw new AttemptFailure(result.error, requests, uncertain, final, result.retryAfterMs);
+    throw new AttemptFailure(result.error, requests, mayHaveBeenAccepted, final, result.retryAfterMs);
   }
 
   private reportFailure(job: LoopsJob | undefined, error: Error): void {
     if (error instanceof AttemptFailure) {
       if (error.final && job) {
-        this.reporter.failed(job.data, error.loopsError, { attempts: error.requests, uncertain: error.uncertain });
+        this.reporter.failed(job.data, error.loopsError, {
+          attempts: error.requests,
+          mayHaveBeenAccepted: error.mayHaveBeenAccepted,
+        });
       }
       return;
     }
     // BullMQ's own verdict, such as a job taken back from stopped instances more than maxStalledCount times.
     const reason = new LoopsError(`BullMQ failed the job: ${error.message}`, { cause: error });
-    if (job) this.reporter.failed(job.data, reason, { attempts: job.data.requests, uncertain: true });
+    if (job) this.reporter.failed(job.data, reason, { attempts: job.data.requests, mayHaveBeenAccepted: true });
     else this.reporter.logError(`A Loops delivery job failed and was removed: ${error.message}`);
   }
 

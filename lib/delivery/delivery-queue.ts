@@ -81,7 +81,10 @@ export class DeliveryQueue<T> {
 
   /** Drops consumed entries from the front now and then, so a long-lived queue doesn't keep them. */
   private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+    if (this.head === this.waiting.length) {
+      this.waiting.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
       this.waiting.splice(0, this.head);
       this.head = 0;
     }

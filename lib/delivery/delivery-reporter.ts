@@ -24,14 +24,14 @@ export class DeliveryReporter {
     this.outcomes.next({ status: 'sent', eventName: event.eventName, idempotencyKey: event.idempotencyKey, ...result });
   }
 
-  failed(event: PreparedEvent, error: LoopsError, result: { attempts: number; uncertain: boolean }): void {
+  failed(event: PreparedEvent, error: LoopsError, result: { attempts: number; mayHaveBeenAccepted: boolean }): void {
     const input = readEventBody(event.body);
     const contact = input.email ?? `userId ${String(input.userId)}`;
     this.logger.error(
       maskEmails(
         `Loops event "${event.eventName}" (${event.idempotencyKey}) for ${contact} failed ` +
           `after ${result.attempts} attempt(s): ${error.message}` +
-          (result.uncertain ? ' (an earlier attempt may have reached Loops)' : ''),
+          (result.mayHaveBeenAccepted ? ' (an earlier attempt may have reached Loops)' : ''),
       ),
     );
     this.outcomes.next({
@@ -40,7 +40,7 @@ export class DeliveryReporter {
       idempotencyKey: event.idempotencyKey,
       attempts: result.attempts,
       error,
-      uncertain: result.uncertain,
+      mayHaveBeenAccepted: result.mayHaveBeenAccepted,
       event: input,
     });
   }

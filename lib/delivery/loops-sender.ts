@@ -6,7 +6,13 @@ import type { ResolvedLoopsOptions } from '../loops-options';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { maskEmails } from '../utils/mask-email';
-import { type AttemptResult, type EarlierAttempts, judgeAnswer } from './attempt-result';
+import {
+  afterAttempt,
+  type AttemptResult,
+  type EarlierAttempts,
+  judgeAnswer,
+  NO_EARLIER_ATTEMPTS,
+} from './attempt-result';
 import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
 import type { PreparedEvent } from './prepared-event';
 import type { SendRateLimiter } from './rate-limiter';
@@ -22,7 +28,7 @@ export type DeliveryResult =
       error: LoopsError;
       attempts: number;
       /** An attempt's outcome was unknown: Loops may have accepted the event after all. */
-      uncertain: boolean;
+      mayHaveBeenAccepted: boolean;
     };
 
 /**
@@ -46,19 +52,17 @@ export class LoopsSender {
   async deliver(event: PreparedEvent, signal?: AbortSignal): Promise<DeliveryResult> {
     if (this.options.dryRun) return { ok: true, attempts: 0, deduplicated: false, dryRun: this.logDryRun(event) };
     const { attempts: maxAttempts } = this.options.retry;
-    let earlier: EarlierAttempts = 'none';
+    let earlier = NO_EARLIER_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
       const result = await this.attempt(event, earlier, signal);
       if (result.outcome === 'accepted') {
         return { ok: true, attempts: attempt, deduplicated: result.deduplicated, dryRun: false };
       }
-      if (result.outcome === 'retryable' && earlier !== 'unknown') earlier = result.unknown ? 'unknown' : 'refused';
-      const failed = (error: LoopsError) => ({
-        ok: false as const,
-        error,
-        attempts: attempt,
-        uncertain: earlier === 'unknown',
-      });
+      earlier = afterAttempt(earlier, result);
+      const failed = (error: LoopsError) => {
+        error.mayHaveBeenAccepted = earlier.unknown;
+        return { ok: false as const, error, attempts: attempt, mayHaveBeenAccepted: earlier.unknown };
+      };
       if (signal?.aborted) return failed(abortedByCaller(signal));
       if (result.outcome !== 'retryable') return failed(result.error);
       if (attempt >= maxAttempts) return failed(result.error);

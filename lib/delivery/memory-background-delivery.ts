@@ -53,7 +53,7 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
         `(${this.options.shutdownTimeoutMs} ms): ${summarizeNames([...inFlight, ...waiting])}`,
     );
     const reason = new LoopsShutdownError('The app shut down before this event was delivered');
-    for (const event of waiting) this.reporter.failed(event, reason, { attempts: 0, uncertain: false });
+    for (const event of waiting) this.reporter.failed(event, reason, { attempts: 0, mayHaveBeenAccepted: false });
     this.shutdownController.abort(reason);
     await this.queue.settled();
   }
@@ -70,6 +70,7 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
     const error = signal.aborted
       ? new LoopsShutdownError('The app shut down while this event was being delivered', { cause: result.error })
       : result.error;
+    error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
     this.reporter.failed(event, error, result);
   }
 }

@@ -31,7 +31,7 @@ export interface LoopsFailedOutcome {
    * An attempt's outcome was unknown (a timeout, a dropped connection, a 5xx, a request cut short at shutdown):
    * Loops may have accepted the event after all. Sending it again with the same key never delivers it twice.
    */
-  uncertain: boolean;
+  mayHaveBeenAccepted: boolean;
   /** The event itself, to keep and send again: `enqueueEvent(outcome.event, { idempotencyKey })`. */
   event: SendEventInput;
 }

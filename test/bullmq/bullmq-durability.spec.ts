@@ -211,7 +211,7 @@ describeWithRedis('durable delivery with BullMQ', () => {
       for (const event of [...paid, ...signups]) await testing.loops.enqueueEventAsync(event);
       await testing.loops.flush();
       expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(6).fill('failed'));
-      expect(outcomes[0]).toMatchObject({ uncertain: true, error: expect.any(LoopsApiError) });
+      expect(outcomes[0]).toMatchObject({ mayHaveBeenAccepted: true, error: expect.any(LoopsApiError) });
 
       const failed = await testing.loops.failedEvents();
       expect(failed).toHaveLength(6);

@@ -91,7 +91,7 @@ describeWithRedis('BullMQ retries', () => {
       const failed = firstValueFrom(testing.loops.deliveries$);
       const key = await testing.loops.enqueueEventAsync(userEvent(1));
       const outcome = await failed;
-      expect(outcome).toMatchObject({ status: 'failed', idempotencyKey: key, attempts: 1, uncertain: false });
+      expect(outcome).toMatchObject({ status: 'failed', idempotencyKey: key, attempts: 1, mayHaveBeenAccepted: false });
       expect((outcome as { error: Error }).error).toBeInstanceOf(errorClass);
       expect(server.eventRequests()).toHaveLength(1);
       await until(async () => (await bed.queue().getJobCounts('failed')).failed === 1, 'the job in the failed set');
@@ -125,7 +125,7 @@ describeWithRedis('BullMQ retries', () => {
     await expect(failed).resolves.toMatchObject({
       status: 'failed',
       error: expect.any(LoopsIdempotencyConflictError),
-      uncertain: false,
+      mayHaveBeenAccepted: false,
     });
     expect(server.eventRequests().map((request) => request.status)).toEqual([200, 429, 409]);
     expect(server.accepted.map((accepted) => accepted.body.userId)).toEqual(['user-9']);
