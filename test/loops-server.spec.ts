@@ -440,16 +440,22 @@ describe('respondWith', () => {
 
 describe('eventRequests and maxInAnyWindow', () => {
   it('finds the busiest sliding window among the events/send requests', async () => {
-    const server = await startServer({ rateLimitPerSecond: 0 });
+    // Arrivals stamped by a clock of the test's: three at 0-2 ms, two at 300-301 ms.
+    const stamps = [0, 1, 2, 300, 301, 302];
+    const server = await startServer({ rateLimitPerSecond: 0, clock: () => stamps[0] });
+    const sendAt = async (stamp: number, send: () => Promise<unknown>) => {
+      stamps[0] = stamp;
+      await send();
+    };
 
-    for (let i = 0; i < 3; i++) await sendEvent(server, validEvent);
-    await sleep(300);
-    for (let i = 0; i < 2; i++) await sendEvent(server, validEvent);
-    await fetch(`${server.baseUrl}/api-key`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    for (const stamp of [0, 1, 2]) await sendAt(stamp, () => sendEvent(server, validEvent));
+    for (const stamp of [300, 301]) await sendAt(stamp, () => sendEvent(server, validEvent));
+    await sendAt(302, () => fetch(`${server.baseUrl}/api-key`, { headers: { authorization: `Bearer ${API_KEY}` } }));
 
     expect(server.requests).toHaveLength(6);
-    expect(server.eventRequests()).toHaveLength(5);
+    expect(server.eventRequests().map((request) => request.receivedAt)).toEqual([0, 1, 2, 300, 301]);
     expect(server.maxInAnyWindow(200)).toBe(3);
+    expect(server.maxInAnyWindow(301)).toBe(4);
     expect(server.maxInAnyWindow()).toBe(5);
   });
 

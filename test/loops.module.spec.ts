@@ -10,6 +10,7 @@ import {
   type LoopsModuleOptions,
   type LoopsOptionsFactory,
 } from '../lib';
+import { LOOPS_RESOLVED_OPTIONS } from '../lib/loops-options';
 import { loadOptionalPeer } from '../lib/utils/load-optional-peer';
 import { CapturingLogger } from './support/capturing-logger';
 
@@ -55,13 +56,21 @@ describe('LoopsModule', () => {
         providers: [OptionsReader],
       }).compile();
       expect(moduleRef.get(LoopsEventsService)).toBeInstanceOf(LoopsEventsService);
-      expect(moduleRef.get(LOOPS_MODULE_OPTIONS)).toEqual(options);
       expect(moduleRef.get(OptionsReader).options).toEqual(options);
+      // What the module runs on: the given options, defaults filled in.
+      expect(moduleRef.get(LOOPS_RESOLVED_OPTIONS)).toMatchObject({
+        apiKey: 'key-1',
+        timeoutMs: 2_000,
+        shutdownTimeoutMs: 10_000,
+      });
       await moduleRef.close();
     });
 
-    it('names its options token readably', () => {
-      expect(String(LOOPS_MODULE_OPTIONS)).toContain('LOOPS_MODULE_OPTIONS');
+    it("names its options token readably in Nest's error when a module injects the options without it", async () => {
+      const error = await Test.createTestingModule({ providers: [OptionsReader] })
+        .compile()
+        .catch((thrown: unknown) => thrown);
+      expect(String((error as Error).message)).toContain('LOOPS_MODULE_OPTIONS');
     });
   });
 
@@ -236,6 +245,7 @@ describe('LoopsModule', () => {
       'https://loops.example.com/api/v1',
     ])('accepts baseUrl %s', async (baseUrl) => {
       const moduleRef = await compile([LoopsModule.forRoot({ apiKey: 'k', baseUrl })]);
+      expect(moduleRef.get(LOOPS_RESOLVED_OPTIONS).baseUrl).toBe(baseUrl);
       await moduleRef.close();
     });
 

@@ -12,6 +12,7 @@ import {
 } from '../lib';
 import { createLoopsTestingApp, LoopsTestingApp } from './support/loops-testing-app';
 import { LoopsCompatibleServer } from './support/loops-server';
+import { mulberry32 } from './support/seeded-random';
 
 import { version } from '../package.json';
 
@@ -320,33 +321,91 @@ describe('wire format', () => {
 });
 
 describe('same body as the official loops SDK', () => {
-  const inputs: SendEventInput[] = [
-    { eventName: 'signup', email: 'ada@example.com' },
-    { eventName: 'signup', userId: 'user-1' },
-    { eventName: 'signup', email: 'ada@example.com', userId: 'user-1' },
-    { eventName: 'signup', email: 'ada@example.com', eventProperties: { plan: 'pro', seats: 3, annual: true } },
-    { eventName: 'signup', email: 'ada@example.com', contactProperties: { firstName: 'Ada', age: 36, vip: true } },
-    { eventName: 'signup', email: 'ada@example.com', contactProperties: { company: null } },
-    { eventName: 'signup', userId: 'u', mailingLists: { a: true, b: false } },
-    {
-      eventName: 'everything',
-      email: 'ada@example.com',
-      userId: 'user-1',
-      eventProperties: { note: 'x'.repeat(498), n: -1.5 },
-      contactProperties: { firstName: 'Ada', lastName: 'Lovelace', source: 'api', subscribed: true, userGroup: 'a' },
-      mailingLists: { news: true },
-    },
-  ];
+  /** Inputs both accept, drawn from a seeded generator: odd keys and values, every field present or not. */
+  function generateInputs(count: number, seed: number): SendEventInput[] {
+    const random = mulberry32(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const maybe = (chance = 0.5) => random() < chance;
+    const texts = [
+      'Ada',
+      '',
+      ' spaced ',
+      'quote "inside"',
+      'back\\slash',
+      'line\nbreak',
+      'émigré',
+      '日本語',
+      '🎉',
+      'x'.repeat(498),
+      '0',
+      'null',
+    ];
+    const keys = [
+      'plan',
+      'firstName',
+      'seats',
+      '1',
+      '10',
+      '2',
+      'a b',
+      'ünïcödé',
+      'camelCase',
+      'snake_case',
+      'x'.repeat(200),
+    ];
+    const value = (): string | number | boolean | Date =>
+      pick<() => string | number | boolean | Date>([
+        () => pick(texts),
+        () => Math.round((random() - 0.5) * 1e6),
+        () => (random() - 0.5) * 1e3,
+        () => pick([0, -0.5, 1e21, Number.MAX_SAFE_INTEGER]),
+        () => maybe(),
+        () => new Date(Math.floor(random() * 4e12)),
+      ])();
+    const map = <V>(make: () => V, exclude: readonly string[] = []) =>
+      Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 5) }, () => [
+          pick(keys.filter((key) => !exclude.includes(key))),
+          make(),
+        ]),
+      );
+    return Array.from({ length: count }, (_, index) => {
+      const input: SendEventInput = {
+        eventName: pick(['signup', 'plan changed', 'événement', `event${index}`, 'x'.repeat(400)]),
+      };
+      const contact = pick(['email', 'userId', 'both']);
+      if (contact !== 'userId')
+        input.email = pick(['ada@example.com', 'first.last+tag@sub.example.co.uk', 'jöhn@exämple.com']);
+      if (contact !== 'email') input.userId = pick(['user-1', '42', 'ü', 'x'.repeat(100)]);
+      if (maybe()) input.eventProperties = map(value);
+      if (maybe()) input.contactProperties = map(() => (maybe(0.2) ? null : value()));
+      if (maybe()) input.mailingLists = map(() => maybe(), []) as Record<string, boolean>;
+      return input;
+    });
+  }
 
-  it.each(inputs.map((input, index) => [index, input] as const))('input %i', async (_index, input) => {
+  const inputs = generateInputs(300, 20_261_123);
+
+  it('generates inputs with every field, present and absent', () => {
+    for (const field of ['email', 'userId', 'eventProperties', 'contactProperties', 'mailingLists'] as const) {
+      expect(inputs.some((input) => field in input)).toBe(true);
+      expect(inputs.some((input) => !(field in input))).toBe(true);
+    }
+  });
+
+  it("for 300 generated inputs, the JSON text on the wire is the SDK's, byte for byte", async () => {
     const sdk = new LoopsClient(SECRET_KEY);
     sdk.apiRoot = `${server.url}/api/`;
-    await sdk.sendEvent(input as never);
-    await loops.sendEvent(input);
-    const [fromSdk, fromModule] = server.requests.map((request) => JSON.parse(request.rawBody) as unknown);
-    expect(fromModule).toEqual(fromSdk);
-    expect(server.requests.map((request) => request.path)).toEqual(['/api/v1/events/send', '/api/v1/events/send']);
-  });
+    const differing: { input: SendEventInput; fromSdk: string; fromModule: string }[] = [];
+    for (const input of inputs) {
+      server.reset();
+      await sdk.sendEvent(input as never);
+      await loops.sendEvent(input);
+      const [fromSdk, fromModule] = server.requests.map((request) => request.rawBody);
+      if (fromSdk !== fromModule) differing.push({ input, fromSdk, fromModule });
+    }
+    expect(differing).toEqual([]);
+  }, 60_000);
 });
 
 describe('errors from Loops answers', () => {
@@ -376,12 +435,25 @@ describe('errors from Loops answers', () => {
     expect(error.message).toMatch(/rejected the API key/);
   });
 
-  it('a wrong key, answered by the server itself, is LoopsAuthError too (older { error } body form)', async () => {
-    const wrong = await createLoopsTestingApp(server, { apiKey: 'wrong-key', retry: false });
+  it('a wrong key, refused by the server check, is LoopsAuthError and sends nothing', async () => {
+    const wrong = await createLoopsTestingApp(server, { apiKey: 'wrong-key', retry: { attempts: 3, minDelayMs: 5 } });
+    try {
+      const error = await rejection(wrong.loops.sendEvent(event));
+      expect(error).toBeInstanceOf(LoopsAuthError);
+      expect(error).toMatchObject({ status: 401, loopsMessage: 'Invalid API key' });
+      // Not retried, and nothing accepted.
+      expect(server.eventRequests().map((request) => request.status)).toEqual([401]);
+      expect(server.accepted).toEqual([]);
+    } finally {
+      await wrong.app.close();
+    }
+  });
+
+  it("reads Loops' older { error } body form", async () => {
     server.script({ kind: 'status', status: 401, body: { error: 'Invalid API key' } });
-    const error = (await rejection(wrong.loops.sendEvent(event))) as LoopsAuthError;
-    expect(error.loopsMessage).toBe('Invalid API key');
-    await wrong.app.close();
+    const error = await rejection(loops.sendEvent(event));
+    expect(error).toBeInstanceOf(LoopsAuthError);
+    expect(error).toMatchObject({ loopsMessage: 'Invalid API key' });
   });
 
   it('429 becomes LoopsRateLimitError with the x-ratelimit-* headers', async () => {
@@ -421,20 +493,41 @@ describe('errors from Loops answers', () => {
     await unreachable.app.close();
   });
 
-  it('no error, cause or log line carries the API key', async () => {
+  it('no error, cause or log line carries the API key, even from a server that quotes it back', async () => {
+    const quoting = (status: number) => (request: { headers: Record<string, unknown> }) =>
+      ({
+        kind: 'status',
+        status,
+        body: { success: false, message: `Refused (${String(request.headers.authorization)})` },
+      }) as const;
+    const answers = [quoting(400), quoting(401), quoting(429), quoting(503)];
+    // An app of its own: Nest's Logger writes to the app created last, and its log is read below.
+    const own = await createLoopsTestingApp(server, { apiKey: SECRET_KEY, retry: false });
+    const { loops } = own;
     const errors: unknown[] = [];
-    const answers = [
-      { kind: 'status', status: 400, body: { success: false, message: 'bad' } },
-      { kind: 'status', status: 401, body: { success: false } },
-      { kind: 'status', status: 429 },
-      { kind: 'status', status: 503, rawBody: 'down' },
-      { kind: 'drop' },
-    ] as const;
     for (const answer of answers) {
-      server.script(answer);
+      server.respondWith(answer);
       errors.push(await rejection(loops.sendEvent(event)));
     }
+    server.respondWith(() => ({ kind: 'drop' }));
+    errors.push(await rejection(loops.sendEvent(event)));
     errors.push(await rejection(loops.sendEvent({ eventName: 'a:b' } as SendEventInput)));
+    loops.enqueueEvent(event);
+    await loops.flush();
+    await own.app.close();
+    // The key did travel to the server and back in every answer's message, redacted on the way in.
+    expect(
+      server.eventRequests().filter((request) => request.headers.authorization === `Bearer ${SECRET_KEY}`),
+    ).toHaveLength(6);
+    expect(errors.map((error) => (error as Error).constructor.name)).toEqual([
+      'LoopsApiError',
+      'LoopsAuthError',
+      'LoopsRateLimitError',
+      'LoopsApiError',
+      'LoopsNetworkError',
+      'LoopsValidationError',
+    ]);
+    expect((errors[0] as LoopsApiError).loopsMessage).toBe('Refused (Bearer [redacted])');
     const printed = errors.map((error) => {
       const { cause } = error as Error;
       return [
@@ -445,8 +538,8 @@ describe('errors from Loops answers', () => {
         String(cause),
       ].join('\n');
     });
-    printed.push(...testing.logger.texts());
+    printed.push(...own.logger.texts());
+    expect(own.logger.texts('error')).toHaveLength(1);
     expect(printed.join('\n')).not.toContain(SECRET_KEY);
-    expect(errors).toHaveLength(6);
   });
 });

@@ -163,10 +163,13 @@ describe('LoopsTestingModule', () => {
   });
 
   it('clear() forgets events and scripted failures', async () => {
-    recorder.failNext(2, { status: 503 });
-    await loops.sendEvent({ eventName: 'a', userId: 'u' }).catch(() => undefined);
+    await loops.sendEvent({ eventName: 'a', userId: 'u' });
+    recorder.failNext(1, { status: 503 });
+    expect(recorder.events.map((event) => event.eventName)).toEqual(['a']);
     recorder.clear();
-    await loops.sendEvent({ eventName: 'b', userId: 'u' });
+    expect(recorder.events).toEqual([]);
+    // The scripted 503 is gone too: the next send is accepted at once.
+    await expect(loops.sendEvent({ eventName: 'b', userId: 'u' })).resolves.toMatchObject({ attempts: 1 });
     expect(recorder.events.map((event) => event.eventName)).toEqual(['b']);
   });
 
