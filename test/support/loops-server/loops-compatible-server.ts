@@ -205,6 +205,8 @@ export class LoopsCompatibleServer {
   /** Sorted arrival times of the events/send requests the limiter admitted. */
   private readonly admittedArrivals: number[] = [];
   private readonly sockets = new Set<Socket>();
+  /** The requests each open connection carried, stamped when it closes. */
+  private readonly requestsBySocket = new WeakMap<Socket, RecordedRequest[]>();
   /** Cuts short the scripted delays in progress, so that close() never waits on them. */
   private readonly pendingDelays = new Set<() => void>();
   private server: Server | undefined;
@@ -275,6 +277,8 @@ export class LoopsCompatibleServer {
     this.usedIdempotencyKeys.clear();
     this.admittedArrivals.length = 0;
     this.account.clear();
+    // A keep-alive connection outlives a reset: the requests it carried are forgotten with the others.
+    for (const socket of this.sockets) this.requestsBySocket.set(socket, []);
   }
 
   async restart(): Promise<void> {
@@ -298,7 +302,12 @@ export class LoopsCompatibleServer {
     const server = createServer((request, response) => void this.handle(request, response));
     server.on('connection', (socket) => {
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      this.requestsBySocket.set(socket, []);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        const closedAt = this.clock();
+        for (const record of this.requestsBySocket.get(socket) ?? []) record.connectionClosedAt = closedAt;
+      });
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -323,7 +332,7 @@ export class LoopsCompatibleServer {
     };
     this.requests.push(record);
     response.once('close', () => (record.closedAt = this.clock()));
-    request.socket.once('close', () => (record.connectionClosedAt = this.clock()));
+    this.requestsBySocket.get(request.socket)?.push(record);
     try {
       const tooLarge = await this.readBody(request, record);
       if (tooLarge) {
