@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-/** Loops' official OpenAPI spec, in the project's shared reference folder beside the repository. */
-export const LOOPS_OPENAPI_PATH = join(__dirname, '../../..', 'shared/reference/loops-openapi-1.21.6.yaml');
+/** Loops' official OpenAPI spec (1.21.6), kept with the tests so that a clean clone checks against it. */
+export const LOOPS_OPENAPI_PATH = join(__dirname, 'openapi', 'loops-openapi-1.21.6.yaml');
 
 const SPEC_ID = 'loops-openapi';
 
