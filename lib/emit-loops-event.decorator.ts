@@ -1,56 +1,32 @@
-import { applyDecorators, ExecutionContext, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import type { EmitLoopsEventArgument, LoopsMapperDefault } from './catalog/catalog-emit-options';
-import type { LoopsPropertyValue } from './dto/send-event.dto';
+import { type EmitLoopsEventOptions, LOOPS_EVENTS_METADATA } from './emit-loops-event.options';
 import { LoopsEventInterceptor } from './loops-event.interceptor';
 
-/** What a mapper of `@EmitLoopsEvent()` is given. */
-export interface LoopsEventContext<TResult = any, TRequest = any> {
-  /** The handler's result: its return value, resolved Promise, or an Observable's last value. */
-  result: TResult;
-  /** The HTTP request (Express or Fastify), GraphQL's `context.req`; `undefined` for RPC. */
-  request: TRequest | undefined;
-  /** The payload: the HTTP body, the RPC message data or the GraphQL arguments. */
-  data: unknown;
-  context: ExecutionContext;
-}
+/** What a handler may return for the result its mappers see to be `TResult`. */
+type HandlerReturning<TResult> = (...args: never[]) => TResult | Promise<TResult> | Observable<TResult>;
 
-export type LoopsEventValue<T, TResult = any, TRequest = any> = T | ((ctx: LoopsEventContext<TResult, TRequest>) => T);
-
-export interface LoopsEventContact {
-  email?: string;
-  userId?: string;
-}
-
-export interface EmitLoopsEventOptions<TResult = any, TRequest = any> {
-  eventName: string;
-  /** Who the event is for. Default: `result.email`/`result.userId`, else `request.user`. */
-  contact?: (ctx: LoopsEventContext<TResult, TRequest>) => LoopsEventContact | undefined;
-  eventProperties?: LoopsEventValue<Record<string, LoopsPropertyValue>, TResult, TRequest>;
-  contactProperties?: LoopsEventValue<Record<string, LoopsPropertyValue | null>, TResult, TRequest>;
-  mailingLists?: LoopsEventValue<Record<string, boolean>, TResult, TRequest>;
-  /** Return false to skip the event for this call. */
-  when?: (ctx: LoopsEventContext<TResult, TRequest>) => boolean;
-  /**
-   * A key derived from the request (an order id, say), so that a client's retry sends the event once.
-   * Returning `undefined` falls back to a generated key.
-   */
-  idempotencyKey?: (ctx: LoopsEventContext<TResult, TRequest>) => string | undefined;
-  /**
-   * `background` (default): the response does not wait; failures are logged and reported on `deliveries$`.
-   * `await`: the response waits for Loops to accept the event and fails with the `LoopsError` if it can't.
-   */
-  mode?: 'background' | 'await';
-}
-
-export const LOOPS_EVENTS_METADATA = 'nestjs-loops:events';
+/**
+ * A method decorator that only fits a handler whose result (returned, resolved, or an Observable's values) is a
+ * `TResult`: `@EmitLoopsEvent<Account>(...)` on a handler returning something else is a compile error.
+ */
+export type EmitLoopsEventDecorator<TResult> = <THandler extends HandlerReturning<TResult>>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<THandler>,
+) => void;
 
 /**
  * Sends a Loops event after the route handler succeeds. Stackable: each decorator sends one event.
  * With a registered catalog (`LoopsRegister`), the event name and its properties are checked against it.
+ *
+ * Mappers see `result` as `TResult` (`unknown` unless given): TypeScript can't infer it from the decorated method,
+ * so give it, and the method's return type is checked against it.
  */
 export function EmitLoopsEvent<TResult = LoopsMapperDefault, TRequest = LoopsMapperDefault>(
   eventNameOrOptions: EmitLoopsEventArgument<TResult, TRequest>,
-): MethodDecorator {
+): EmitLoopsEventDecorator<TResult> {
   const definition: EmitLoopsEventOptions =
     typeof eventNameOrOptions === 'string' ? { eventName: eventNameOrOptions } : eventNameOrOptions;
   const storeDefinition: MethodDecorator = (_target, _key, descriptor) => {

@@ -27,13 +27,13 @@ export {
 export { type LoopsFailedEvent, type LoopsFailedEventsQuery } from './interfaces/loops-failed-event.interface';
 export { LoopsEventsService } from './loops-events.service';
 export { type LoopsPropertyValue, SendEventDto, type SendEventInput } from './dto/send-event.dto';
+export { EmitLoopsEvent, type EmitLoopsEventDecorator } from './emit-loops-event.decorator';
 export {
-  EmitLoopsEvent,
   type EmitLoopsEventOptions,
   type LoopsEventContact,
   type LoopsEventContext,
   type LoopsEventValue,
-} from './emit-loops-event.decorator';
+} from './emit-loops-event.options';
 export { LoopsEventInterceptor } from './loops-event.interceptor';
 export { defineLoopsEvents } from './catalog/define-loops-events';
 export { type LoopsCatalog, type LoopsEventPropertyType, type LoopsPropertyType } from './catalog/loops-catalog';

@@ -7,7 +7,7 @@ import {
   LoopsEventContact,
   LoopsEventContext,
   LoopsEventValue,
-} from './emit-loops-event.decorator';
+} from './emit-loops-event.options';
 import type { SendEventInput } from './dto/send-event.dto';
 import { LoopsValidationError } from './errors/loops-validation.error';
 import { LoopsEventsService } from './loops-events.service';

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import type { BackgroundDelivery } from './delivery/background-delivery';
@@ -9,12 +8,13 @@ import { LoopsSender } from './delivery/loops-sender';
 import { MemoryBackgroundDelivery } from './delivery/memory-background-delivery';
 import type { PreparedEvent } from './delivery/prepared-event';
 import { RateLimiter, type SendRateLimiter } from './delivery/rate-limiter';
-import { RedisConnection } from './delivery/redis-connection';
+import { type RedisClient, RedisConnection } from './delivery/redis-connection';
 import { RedisRateLimiter } from './delivery/redis-rate-limiter';
 import type { LoopsEventInput } from './catalog/loops-register';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
+import { LoopsNetworkError } from './errors/loops-network.error';
 import type { LoopsDeliveryOutcome } from './interfaces/loops-delivery-outcome.interface';
 import type { LoopsFailedEvent, LoopsFailedEventsQuery } from './interfaces/loops-failed-event.interface';
 import type { LoopsSendResult, SendEventOptions } from './interfaces/loops-send-result.interface';
@@ -33,7 +33,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   private readonly sender: LoopsSender;
   private readonly background: BackgroundDelivery;
   /** The client of the rate limit shared through Redis; closed once the background engine has stopped. */
-  private readonly limiterRedis: Redis | undefined;
+  private readonly limiterRedis: RedisClient | undefined;
 
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
@@ -72,15 +72,32 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * Validates the event, then sends it and waits for Loops to accept it, retrying as configured. When Loops
    * already has an event with the key you chose, it resolves with `deduplicated: true`.
    * @throws LoopsValidationError before any request when the event breaks a rule.
-   * @throws LoopsApiError (or a subclass) or LoopsNetworkError when it could not be delivered.
+   * @throws LoopsApiError (or a subclass) or LoopsNetworkError when it could not be delivered; a LoopsNetworkError
+   * with code `ETIMEDOUT` once `sendTimeoutMs` has passed, however the time went (rate limit, attempts, backoffs).
    * @throws LoopsQueueUnavailableError with BullMQ delivery, when Redis (which keeps the shared rate limit) is away.
    */
   async sendEvent(event: LoopsEventInput, options: SendEventOptions = {}): Promise<LoopsSendResult> {
     const prepared = this.prepare(event, options.idempotencyKey);
-    const result = await this.sender.deliver(prepared, options.signal);
-    if (!result.ok) throw result.error;
-    const { attempts, deduplicated, dryRun } = result;
-    return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.sendTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+    try {
+      const result = await this.sender.deliver(prepared, signal);
+      if (result.ok) {
+        const { attempts, deduplicated, dryRun } = result;
+        return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
+      }
+      if (!deadline.signal.aborted || options.signal?.aborted) throw result.error;
+      const error = new LoopsNetworkError(
+        `Loops did not accept the event within sendTimeoutMs (${this.options.sendTimeoutMs} ms)`,
+        'ETIMEDOUT',
+        result.error,
+      );
+      error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -2,17 +2,64 @@ import type { AxiosRequestConfig } from 'axios';
 import { resolveCatalogOptions, type ResolvedCatalogOptions } from './catalog/catalog-options';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsAxiosInstance } from './interfaces/loops-axios-instance.interface';
-import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
+import type {
+  LoopsBullMqDeliveryOptions,
+  LoopsJobRetention,
+  LoopsModuleOptions,
+  LoopsQueueOptions,
+  LoopsRateLimitOptions,
+  LoopsRetryOptions,
+} from './interfaces/loops-module-options.interface';
 import { readAxiosInstance } from './transport/read-axios-instance';
+import { keysOf, readBoolean, readNumber, readObject, rejectUnknownKeys } from './utils/read-option';
 
 const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 const DAY_MS = 24 * 3600 * 1000;
+/**
+ * The in-memory limiter keeps a slot per request of a second and scans them on every release; Loops raises a team's
+ * limit on request, but not to thousands a second.
+ */
+const MAX_REQUESTS_PER_SECOND = 1_000;
+
+const MODULE_OPTIONS = keysOf<LoopsModuleOptions>()(
+  'apiKey',
+  'baseUrl',
+  'timeoutMs',
+  'sendTimeoutMs',
+  'retry',
+  'rateLimit',
+  'queue',
+  'shutdownTimeoutMs',
+  'delivery',
+  'dryRun',
+  'http',
+  'axiosInstance',
+  'catalog',
+  'catalogViolations',
+  'verify',
+  'verifyTimeoutMs',
+);
+const RETRY_OPTIONS = keysOf<LoopsRetryOptions>()('attempts', 'minDelayMs', 'maxDelayMs');
+const RATE_LIMIT_OPTIONS = keysOf<LoopsRateLimitOptions>()('requestsPerSecond');
+const QUEUE_OPTIONS = keysOf<LoopsQueueOptions>()('concurrency', 'maxPending');
+const BULLMQ_OPTIONS = keysOf<LoopsBullMqDeliveryOptions>()(
+  'queue',
+  'connection',
+  'queueName',
+  'prefix',
+  'enqueueTimeoutMs',
+  'lockDurationMs',
+  'worker',
+  'retention',
+);
+const RETENTION_OPTIONS = keysOf<LoopsJobRetention>()('maxAgeMs', 'maxCount');
 
 /** The module options with every default filled in; what the rest of the package reads. */
 export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   apiKey: string;
   baseUrl: string;
   timeoutMs: number;
+  sendTimeoutMs: number;
   retry: { attempts: number; minDelayMs: number; maxDelayMs: number };
   /** `undefined` when rate limiting is off. */
   requestsPerSecond: number | undefined;
@@ -20,6 +67,8 @@ export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   shutdownTimeoutMs: number;
   delivery: { queue: 'memory' } | ResolvedBullMqDelivery;
   dryRun: boolean;
+  /** Dry-run log lines show property values (`dryRun: 'verbose'`), not only names and types. */
+  dryRunValues: boolean;
   http: AxiosRequestConfig;
   /** `undefined`: the transport makes an axios instance of its own. */
   axiosInstance: LoopsAxiosInstance | undefined;
@@ -42,18 +91,23 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
   if (typeof options !== 'object' || options === null) {
     throw new LoopsConfigurationError('options', 'must be an object');
   }
-  const dryRun = readBoolean(options.dryRun, 'dryRun', false);
-  const retry = options.retry === false ? { attempts: 1 } : readObject(options.retry, 'retry');
-  const rateLimit = options.rateLimit === false ? undefined : readObject(options.rateLimit, 'rateLimit');
-  const queue = readObject(options.queue, 'queue');
-  const minDelayMs = readNumber(retry.minDelayMs, 'retry.minDelayMs', 500, { min: 0 });
+  rejectUnknownKeys(options as Record<string, unknown>, '', MODULE_OPTIONS);
+  const dryRunValues = options.dryRun === 'verbose';
+  const dryRun = dryRunValues || readBoolean(options.dryRun, 'dryRun', false);
+  const retry = options.retry === false ? { attempts: 1 } : readObject(options.retry, 'retry', RETRY_OPTIONS);
+  const rateLimit =
+    options.rateLimit === false ? undefined : readObject(options.rateLimit, 'rateLimit', RATE_LIMIT_OPTIONS);
+  const queue = readObject(options.queue, 'queue', QUEUE_OPTIONS);
+  const minDelayMs = readNumber(retry.minDelayMs, 'retry.minDelayMs', 500, { min: 0, duration: true });
   const maxDelayMs = readNumber(retry.maxDelayMs, 'retry.maxDelayMs', Math.max(30_000, minDelayMs), {
     min: minDelayMs,
+    duration: true,
   });
   return {
     apiKey: readApiKey(options.apiKey, dryRun),
     baseUrl: readBaseUrl(options.baseUrl),
-    timeoutMs: readNumber(options.timeoutMs, 'timeoutMs', 10_000, { min: 1 }),
+    timeoutMs: readNumber(options.timeoutMs, 'timeoutMs', 10_000, { min: 1, duration: true }),
+    sendTimeoutMs: readNumber(options.sendTimeoutMs, 'sendTimeoutMs', 60_000, { min: 1, duration: true }),
     retry: {
       attempts: readNumber(retry.attempts, 'retry.attempts', 4, { min: 1, integer: true }),
       minDelayMs,
@@ -62,14 +116,18 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     requestsPerSecond:
       rateLimit === undefined
         ? undefined
-        : readNumber(rateLimit.requestsPerSecond, 'rateLimit.requestsPerSecond', 10, { min: 0.001 }),
+        : readNumber(rateLimit.requestsPerSecond, 'rateLimit.requestsPerSecond', 10, {
+            min: 0.001,
+            max: MAX_REQUESTS_PER_SECOND,
+          }),
     queue: {
       concurrency: readNumber(queue.concurrency, 'queue.concurrency', 4, { min: 1, integer: true }),
       maxPending: readNumber(queue.maxPending, 'queue.maxPending', 10_000, { min: 1, integer: true }),
     },
-    shutdownTimeoutMs: readNumber(options.shutdownTimeoutMs, 'shutdownTimeoutMs', 10_000, { min: 0 }),
+    shutdownTimeoutMs: readNumber(options.shutdownTimeoutMs, 'shutdownTimeoutMs', 10_000, { min: 0, duration: true }),
     delivery: readDelivery(options.delivery),
     dryRun,
+    dryRunValues,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
     axiosInstance: readAxiosInstance(options.axiosInstance),
     ...resolveCatalogOptions(options),
@@ -113,8 +171,12 @@ export function readBaseUrl(value: unknown): string {
 
 function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
   const delivery = readObject(value, 'delivery');
-  if (delivery.queue === undefined || delivery.queue === 'memory') return { queue: 'memory' };
+  if (delivery.queue === undefined || delivery.queue === 'memory') {
+    rejectUnknownKeys(delivery, 'delivery', ['queue']);
+    return { queue: 'memory' };
+  }
   if (delivery.queue !== 'bullmq') throw new LoopsConfigurationError('delivery.queue', "must be 'memory' or 'bullmq'");
+  rejectUnknownKeys(delivery, 'delivery', BULLMQ_OPTIONS);
   const { connection } = delivery;
   if ((typeof connection !== 'object' || connection === null) && typeof connection !== 'string') {
     throw new LoopsConfigurationError(
@@ -130,14 +192,20 @@ function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
   if (typeof prefix !== 'string' || prefix === '') {
     throw new LoopsConfigurationError('delivery.prefix', 'must be a non-empty string');
   }
-  const retention = readObject(delivery.retention, 'delivery.retention');
+  const retention = readObject(delivery.retention, 'delivery.retention', ['completed', 'failed']);
   return {
     queue: 'bullmq',
     connection,
     queueName,
     prefix,
-    enqueueTimeoutMs: readNumber(delivery.enqueueTimeoutMs, 'delivery.enqueueTimeoutMs', 5_000, { min: 1 }),
-    lockDurationMs: readNumber(delivery.lockDurationMs, 'delivery.lockDurationMs', 30_000, { min: 100 }),
+    enqueueTimeoutMs: readNumber(delivery.enqueueTimeoutMs, 'delivery.enqueueTimeoutMs', 5_000, {
+      min: 1,
+      duration: true,
+    }),
+    lockDurationMs: readNumber(delivery.lockDurationMs, 'delivery.lockDurationMs', 30_000, {
+      min: 100,
+      duration: true,
+    }),
     worker: readBoolean(delivery.worker, 'delivery.worker', true),
     retention: {
       completed: readRetention(retention.completed, 'delivery.retention.completed', DAY_MS, 10_000),
@@ -147,7 +215,7 @@ function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
 }
 
 function readRetention(value: unknown, option: string, maxAgeMs: number, maxCount: number | undefined) {
-  const retention = readObject(value, option);
+  const retention = readObject(value, option, RETENTION_OPTIONS);
   return {
     maxAgeMs: readNumber(retention.maxAgeMs, `${option}.maxAgeMs`, maxAgeMs, { min: 1_000 }),
     maxCount:
@@ -159,41 +227,4 @@ function readRetention(value: unknown, option: string, maxAgeMs: number, maxCoun
 
 function isLoopback(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-function readNumber(
-  value: unknown,
-  option: string,
-  fallback: number,
-  rule: { min: number; integer?: boolean },
-): number {
-  if (value === undefined) return fallback;
-  const kind = rule.integer ? 'an integer' : 'a finite number';
-  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) {
-    throw new LoopsConfigurationError(option, `must be ${kind} (got ${describe(value)})`);
-  }
-  if (value < rule.min) {
-    throw new LoopsConfigurationError(option, `must be ${kind} >= ${rule.min} (got ${value})`);
-  }
-  return value;
-}
-
-function readBoolean(value: unknown, option: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean')
-    throw new LoopsConfigurationError(option, `must be a boolean (got ${describe(value)})`);
-  return value;
-}
-
-function readObject(value: unknown, option: string): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new LoopsConfigurationError(option, `must be an object (got ${describe(value)})`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

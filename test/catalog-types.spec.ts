@@ -12,6 +12,7 @@ const root = join(__dirname, '..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const typedConfig = join(root, 'test/types/typed/tsconfig.json');
 const looseConfig = join(root, 'test/types/loose/tsconfig.json');
+const looseErrorsFile = join(root, 'test/types/loose/loose-errors.ts');
 const errorsFile = join(root, 'test/types/typed/typed-errors.ts');
 const invalidConfig = join(root, 'test/types/invalid/tsconfig.json');
 const invalidFile = join(root, 'test/types/invalid/invalid-registration.ts');
@@ -58,8 +59,12 @@ describe('an app that registered something else than a catalog', () => {
 });
 
 describe('an app without a catalog', () => {
-  it('keeps the loose typing of before: any event, any properties, `any` in untyped mappers (tsc)', async () => {
+  it('keeps the loose typing of events (any name, any properties); untyped mappers see unknown (tsc)', async () => {
     expect(await runTsc('-p', looseConfig)).toEqual({ code: 0, output: '' });
+  }, 120_000);
+
+  it('refuses a mapper reading an untyped result, and a handler whose result is not the type given', () => {
+    expect(annotatedErrorMismatches(looseConfig, looseErrorsFile, 3)).toEqual([]);
   }, 120_000);
 });
 

@@ -291,17 +291,96 @@ describe('shutdown', () => {
   });
 });
 
+describe('sendTimeoutMs', () => {
+  it('bounds a whole send, the wait for the rate limiter included', async () => {
+    const { loops } = await boot({ rateLimit: { requestsPerSecond: 1 }, sendTimeoutMs: 300 });
+    // The limiter's only slot is now held for a second after this send.
+    await loops.sendEvent(event);
+    const error = await loops.sendEvent({ ...event, userId: 'u2' }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error).toMatchObject({
+      code: 'ETIMEDOUT',
+      message: 'Loops did not accept the event within sendTimeoutMs (300 ms)',
+      mayHaveBeenAccepted: false,
+    });
+    // The second event never left.
+    expect(server.eventRequests()).toHaveLength(1);
+  });
+
+  it('bounds attempts and backoffs, and says the event may have been accepted when an attempt was cut short', async () => {
+    const { loops } = await boot({
+      retry: { attempts: 20, minDelayMs: 50, maxDelayMs: 50 },
+      timeoutMs: 200,
+      sendTimeoutMs: 700,
+    });
+    server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', mayHaveBeenAccepted: true });
+    expect((error as Error).message).toContain('sendTimeoutMs (700 ms)');
+    expect(server.eventRequests().length).toBeLessThan(20);
+  });
+
+  it('is told apart from your own AbortSignal', async () => {
+    const { loops } = await boot({ sendTimeoutMs: 60_000 });
+    server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+    const controller = new AbortController();
+    const sending = loops.sendEvent(event, { signal: controller.signal });
+    await until(() => server.eventRequests().length === 1, 'the request in flight');
+    controller.abort();
+    await expect(sending).rejects.toMatchObject({ code: 'ABORT_ERR' });
+  });
+});
+
+describe('rateLimit: {}', () => {
+  it('is the default 10 requests a second', async () => {
+    server.rateLimitPerSecond = 10;
+    const { loops } = await boot({ rateLimit: {}, queue: { concurrency: 8 } });
+    const keys = Array.from({ length: 15 }, (_, index) => loops.enqueueEvent({ ...event, userId: `u${index}` }));
+    await loops.flush();
+    expect(server.eventRequests().map((request) => request.status)).not.toContain(429);
+    expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(10);
+    expectDeliveredExactlyOnce(
+      server,
+      keys.map((_, index) => `u${index}`),
+    );
+  });
+});
+
 describe('dryRun', () => {
-  it('validates and logs the event (email masked) instead of sending it', async () => {
+  const detailed: SendEventInput = {
+    ...event,
+    userId: 'u-1',
+    eventProperties: { plan: 'pro', seats: 3, trialEndsAt: new Date('2026-12-01') },
+    contactProperties: { firstName: 'Ada', company: null },
+    mailingLists: { news: true },
+  };
+
+  it('validates and logs the event instead of sending it: names and types, no values, the contact masked', async () => {
     const testing = await boot({ dryRun: true });
-    const result = await testing.loops.sendEvent(event);
+    const result = await testing.loops.sendEvent(detailed, { idempotencyKey: 'dry-1' });
     testing.loops.enqueueEvent(event);
     await testing.loops.flush();
     expect(result).toMatchObject({ dryRun: true, attempts: 0 });
     expect(server.requests).toHaveLength(0);
     const logged = testing.logger.texts('log').filter((text) => text.includes('[dry run]'));
-    expect(logged).toHaveLength(2);
-    expect(logged[0]).toContain('"email":"a***@example.com"');
+    expect(logged).toEqual([
+      expect.stringContaining(
+        '[dry run] Loops event "signup" (dry-1): for a***@example.com, userId u-1, ' +
+          'eventProperties { plan: string, seats: number, trialEndsAt: string }, ' +
+          'contactProperties { firstName: string, company: null }, mailingLists { news }',
+      ),
+      expect.stringContaining('for a***@example.com'),
+    ]);
+    expect(logged.join('\n')).not.toMatch(/pro|Ada|2026/);
     expect(() => testing.loops.enqueueEvent({ eventName: '' } as SendEventInput)).toThrow(LoopsValidationError);
+  });
+
+  it("dryRun: 'verbose' logs the values as well, emails masked", async () => {
+    const testing = await boot({ dryRun: 'verbose' });
+    await testing.loops.sendEvent(detailed);
+    const [logged] = testing.logger.texts('log').filter((text) => text.includes('[dry run]'));
+    expect(logged).toContain('"email":"a***@example.com"');
+    expect(logged).toContain('"eventProperties":{"plan":"pro","seats":3,"trialEndsAt":"2026-12-01T00:00:00.000Z"}');
+    expect(server.requests).toHaveLength(0);
   });
 });

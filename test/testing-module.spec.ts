@@ -17,7 +17,7 @@ import { LoopsTestingModule, LoopsTestRecorder } from '../lib/testing';
 @Controller('accounts')
 class AccountsController {
   @Post(':id/upgrade')
-  @EmitLoopsEvent({ eventName: 'upgraded', eventProperties: (ctx) => ({ plan: ctx.result.plan }) })
+  @EmitLoopsEvent<{ plan: string }>({ eventName: 'upgraded', eventProperties: (ctx) => ({ plan: ctx.result.plan }) })
   upgrade(@Param('id') id: string) {
     return { userId: id, email: `${id}@example.com`, plan: 'pro' };
   }

@@ -1,4 +1,4 @@
-import type { EmitLoopsEventOptions, LoopsEventValue } from '../emit-loops-event.decorator';
+import type { EmitLoopsEventOptions, LoopsEventValue } from '../emit-loops-event.options';
 import type {
   LoopsContactPropertiesOf,
   LoopsEventNameOf,
@@ -44,7 +44,7 @@ export type EmitLoopsEventArgument<TResult, TRequest> = IfLoopsCatalog<
 >;
 
 /**
- * The type of `result` and `request` in mappers when not given: `any` without a catalog, as before, and
- * `unknown` with one, so that no `any` can carry a value of the wrong type into a checked event.
+ * The type of `result` and `request` in mappers when not given: `unknown`, so that no `any` carries a value of the
+ * wrong type into an event; give `@EmitLoopsEvent<Result, Request>()` the types to read them.
  */
-export type LoopsMapperDefault = IfLoopsCatalog<unknown, any>;
+export type LoopsMapperDefault = unknown;

@@ -1,7 +1,7 @@
 import { describeValue } from '../dto/loops-event-rules';
 import type { SendEventInput } from '../dto/send-event.dto';
 import { LoopsValidationError, type LoopsValidationIssue } from '../errors/loops-validation.error';
-import { didYouMean } from './closest-name';
+import { didYouMean } from '../utils/closest-name';
 import { BUILT_IN_CONTACT_PROPERTIES, type LoopsCatalog, type LoopsPropertyType } from './loops-catalog';
 import { isLoopsDateString } from './loops-date-string';
 

@@ -1,4 +1,4 @@
-import { didYouMean } from './closest-name';
+import { didYouMean } from '../utils/closest-name';
 import type { LoopsAccountSnapshot } from './loops-account-snapshot';
 import { BUILT_IN_CONTACT_PROPERTIES, type LoopsCatalog, type LoopsPropertyType } from './loops-catalog';
 

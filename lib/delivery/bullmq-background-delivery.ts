@@ -1,5 +1,4 @@
-import type { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ConnectionOptions, Job, Queue, Worker } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { LoopsError } from '../errors/loops.error';
@@ -12,6 +11,7 @@ import type { ResolvedBullMqDelivery, ResolvedLoopsOptions } from '../loops-opti
 import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
+import { maskEmails } from '../utils/mask-email';
 import { settlesWithin } from '../utils/with-timeout';
 import { afterAttempt, type EarlierAttempts, NO_EARLIER_ATTEMPTS } from './attempt-result';
 import type { BackgroundDelivery } from './background-delivery';
@@ -19,7 +19,7 @@ import { retryDelay } from './backoff';
 import type { DeliveryReporter } from './delivery-reporter';
 import type { LoopsSender } from './loops-sender';
 import type { PreparedEvent } from './prepared-event';
-import type { RedisConnection } from './redis-connection';
+import type { RedisClient, RedisConnection } from './redis-connection';
 
 type BullMq = typeof import('bullmq');
 
@@ -75,7 +75,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
   private readonly bullmq: BullMq;
   private readonly queue: Queue<LoopsJob>;
   /** The queue's client, ours so that its state is known: a command made while it is not ready never left. */
-  private readonly queueClient: Redis;
+  private readonly queueClient: RedisClient;
   private worker: Worker<StoredEvent, JobResult> | undefined;
   /** Adds waiting for Redis, and events `enqueue` holds until Redis acknowledges them. */
   private readonly adding = new Set<Promise<unknown>>();
@@ -104,7 +104,8 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     // Fail fast while Redis is away, instead of holding the command until it comes back.
     this.queueClient = connection.createClient({ enableOfflineQueue: false });
     this.queue = new this.bullmq.Queue<LoopsJob>(delivery.queueName, {
-      connection: this.queueClient,
+      // An ioredis client: BullMQ uses it as it is, and leaves closing it to us.
+      connection: this.queueClient as unknown as ConnectionOptions,
       prefix: delivery.prefix,
       defaultJobOptions: {
         attempts: options.retry.attempts,
@@ -288,7 +289,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
       ? `it may have been queued: enqueue it again with the same idempotencyKey (${event.idempotencyKey}) to be ` +
         'sure, which never delivers it twice'
       : 'it was not queued';
-    return new LoopsQueueUnavailableError(`Loops event "${event.eventName}": ${why}; ${verdict}`, {
+    return new LoopsQueueUnavailableError(maskEmails(`Loops event "${event.eventName}": ${why}; ${verdict}`), {
       idempotencyKey: event.idempotencyKey,
       mayHaveBeenQueued,
       cause,

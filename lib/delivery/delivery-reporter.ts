@@ -18,7 +18,7 @@ export class DeliveryReporter {
   sent(event: PreparedEvent, result: { attempts: number; deduplicated: boolean; dryRun: boolean }): void {
     if (result.deduplicated) {
       this.logger.log(
-        `Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`,
+        maskEmails(`Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`),
       );
     }
     this.outcomes.next({ status: 'sent', eventName: event.eventName, idempotencyKey: event.idempotencyKey, ...result });

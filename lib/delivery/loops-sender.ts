@@ -6,6 +6,7 @@ import type { ResolvedLoopsOptions } from '../loops-options';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { maskEmails } from '../utils/mask-email';
+import { readEventBody } from '../loops-event-body';
 import {
   afterAttempt,
   type AttemptResult,
@@ -145,9 +146,13 @@ export class LoopsSender {
     }
   }
 
-  /** Logs what would have been sent, emails masked; `true`, for the result's `dryRun`. */
+  /**
+   * Logs what would have been sent, emails masked: the property names and types, or (`dryRun: 'verbose'`) the whole
+   * body. `true`, for the result's `dryRun`.
+   */
   private logDryRun(event: PreparedEvent): true {
-    this.logger.log(maskEmails(`[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${event.body}`));
+    const what = this.options.dryRunValues ? event.body : describeShape(event.body);
+    this.logger.log(maskEmails(`[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${what}`));
     return true;
   }
 
@@ -165,6 +170,21 @@ export class LoopsSender {
     if (!apiKey) return details;
     return { ...details, body: redact(details.body, apiKey), rawBody: redact(details.rawBody, apiKey) as string };
   }
+}
+
+/** `for a***@example.com, eventProperties { plan: string, seats: number }, ...`: what a body holds, not its values. */
+function describeShape(body: string): string {
+  const { email, userId, eventProperties, mailingLists, contactProperties } = readEventBody(body);
+  const types = (values: Record<string, unknown>) =>
+    Object.entries(values)
+      .map(([name, value]) => `${name}: ${value === null ? 'null' : typeof value}`)
+      .join(', ');
+  const contact = [email, userId === undefined ? undefined : `userId ${userId}`].filter(Boolean).join(', ');
+  const parts = [`for ${contact}`];
+  if (eventProperties) parts.push(`eventProperties { ${types(eventProperties)} }`);
+  if (contactProperties) parts.push(`contactProperties { ${types(contactProperties)} }`);
+  if (mailingLists) parts.push(`mailingLists { ${Object.keys(mailingLists).join(', ')} }`);
+  return parts.join(', ');
 }
 
 /**

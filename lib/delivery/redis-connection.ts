@@ -1,9 +1,25 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { EventEmitter } from 'node:events';
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
 
+// The parts of ioredis used here, typed locally: it is an optional peer, and the published types must not depend
+// on a package a user may not have.
+
+/** ioredis connection settings, as this package reads and passes them on. */
+export interface RedisOptions {
+  retryStrategy?: ((times: number) => number | void | null) | null;
+  [option: string]: unknown;
+}
+
+/** An ioredis client, as this package uses one. */
+export interface RedisClient extends EventEmitter {
+  readonly status: string;
+  eval(script: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  disconnect(): void;
+}
+
 interface IoRedisModule {
-  Redis: new (options: RedisOptions) => Redis;
+  Redis: new (options: RedisOptions) => RedisClient;
 }
 
 /**
@@ -31,7 +47,7 @@ export class RedisConnection {
   }
 
   /** A new client of our own. */
-  createClient(extra: RedisOptions = {}): Redis {
+  createClient(extra: RedisOptions = {}): RedisClient {
     const { Redis: RedisClient } = loadOptionalPeer<IoRedisModule>('ioredis', 'delivery.queue');
     return new RedisClient(this.options(extra));
   }

@@ -12,8 +12,8 @@ export interface LoopsRetryOptions {
 }
 
 export interface LoopsRateLimitOptions {
-  /** Requests per second for the whole app; Loops' team limit is 10 unless they raised yours. */
-  requestsPerSecond: number;
+  /** Requests per second for the whole app, at most 1 000. Default 10, Loops' team limit unless they raised yours. */
+  requestsPerSecond?: number;
 }
 
 export interface LoopsQueueOptions {
@@ -72,6 +72,11 @@ export interface LoopsModuleOptions extends LoopsCatalogOptions {
   baseUrl?: string;
   /** Time limit of each attempt. Default 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * Time limit of a whole `sendEvent`: the waits for the rate limiter, every attempt and the backoffs between them.
+   * Default 60 000 ms.
+   */
+  sendTimeoutMs?: number;
   /** Retries on network errors, timeouts, 429 and 5xx; `false` sends once. */
   retry?: LoopsRetryOptions | false;
   /** Client-side limiter shared by every send of the app; `false` turns it off. Default 10 requests/second. */
@@ -81,8 +86,11 @@ export interface LoopsModuleOptions extends LoopsCatalogOptions {
   shutdownTimeoutMs?: number;
   /** Where background events wait. Default `{ queue: 'memory' }`. */
   delivery?: LoopsMemoryDeliveryOptions | LoopsBullMqDeliveryOptions;
-  /** Validate and log events instead of sending them. Default false. */
-  dryRun?: boolean;
+  /**
+   * Validate and log events instead of sending them: `true` logs each event's name, contact (masked) and the names
+   * and types of its properties; `'verbose'` logs its values too (emails masked). Default false.
+   */
+  dryRun?: boolean | 'verbose';
   /** Extra axios config (proxy, agents, headers). It cannot replace the URL, method, body or `Authorization`. */
   http?: AxiosRequestConfig;
   /**

@@ -1,6 +1,7 @@
 // An app without a registered catalog: the typing is as loose as before catalogs existed. Type-checked with tsc
 // by test/catalog-types.spec.ts, never run.
 import { Controller, Post } from '@nestjs/common';
+import { type Observable, of } from 'rxjs';
 import {
   EmitLoopsEvent,
   type LoopsEventInput,
@@ -10,7 +11,6 @@ import {
   type SendEventInput,
 } from 'nestjs-loops';
 
-type IsAny<T> = 0 extends 1 & T ? true : false;
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 export const sameAsBefore: [
@@ -26,6 +26,12 @@ export async function sends(loops: LoopsEventsService, eventName: string): Promi
   await loops.enqueueEventAsync({ eventName: 'y', email: 'ada@example.com', mailingLists: { any_list: true } });
 }
 
+interface Account {
+  id: string;
+  email: string;
+  plan: 'free' | 'pro';
+}
+
 @Controller()
 export class LooseController {
   @Post()
@@ -33,12 +39,34 @@ export class LooseController {
   @EmitLoopsEvent({
     eventName: 'anotherEvent',
     eventProperties: ({ result }) => {
-      // As before: an untyped mapper sees `any`.
-      const resultIsAny: IsAny<typeof result> = true;
-      return { value: resultIsAny ? result.anything : 0 };
+      // Without a type argument a mapper sees `unknown`, never `any`.
+      const resultIsUnknown: Equal<typeof result, unknown> = true;
+      return { known: resultIsUnknown };
     },
   })
   handler(): object {
     return {};
+  }
+
+  // The handler's result, as given to the decorator, whether returned, resolved or the values of an Observable.
+  @Post('sync')
+  @EmitLoopsEvent<Account>({ eventName: 'planChanged', eventProperties: ({ result }) => ({ plan: result.plan }) })
+  sync(): Account {
+    return { id: 'a1', email: 'ada@example.com', plan: 'pro' };
+  }
+
+  @Post('async')
+  @EmitLoopsEvent<Account>({ eventName: 'planChanged', eventProperties: ({ result }) => ({ plan: result.plan }) })
+  async promised(): Promise<Account> {
+    return { id: 'a1', email: 'ada@example.com', plan: 'pro' };
+  }
+
+  @Post('observable')
+  @EmitLoopsEvent<Account, { params: { id: string } }>({
+    eventName: 'planChanged',
+    idempotencyKey: ({ request, result }) => `${request?.params.id}-${result.plan}`,
+  })
+  observed(): Observable<Account> {
+    return of({ id: 'a1', email: 'ada@example.com', plan: 'pro' });
   }
 }
