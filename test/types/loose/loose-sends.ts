@@ -41,7 +41,7 @@ export class LooseController {
     eventProperties: ({ result }) => {
       // Without a type argument a mapper sees `unknown`, never `any`.
       const resultIsUnknown: Equal<typeof result, unknown> = true;
-      return { known: resultIsUnknown };
+      return { known: resultIsUnknown, kind: typeof result };
     },
   })
   handler(): object {
