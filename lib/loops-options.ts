@@ -1,7 +1,9 @@
+import type { LogLevel } from '@nestjs/common';
 import type { AxiosRequestConfig } from 'axios';
 import { resolveCatalogOptions, type ResolvedCatalogOptions } from './catalog/catalog-options';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsAxiosInstance } from './interfaces/loops-axios-instance.interface';
+import { type LoopsLogKind, resolveLogLevels } from './logging/loops-log-levels';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
 import { readAxiosInstance } from './transport/read-axios-instance';
 
@@ -23,6 +25,7 @@ export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   http: AxiosRequestConfig;
   /** `undefined`: the transport makes an axios instance of its own. */
   axiosInstance: LoopsAxiosInstance | undefined;
+  logLevels: Record<LoopsLogKind, LogLevel | false>;
 }
 
 export interface ResolvedBullMqDelivery extends Required<Omit<LoopsBullMqDeliveryOptions, 'retention'>> {
@@ -72,6 +75,7 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     dryRun,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
     axiosInstance: readAxiosInstance(options.axiosInstance),
+    logLevels: resolveLogLevels(options.logLevels),
     ...resolveCatalogOptions(options),
   };
 }

@@ -1,11 +1,11 @@
-import type { Logger } from '@nestjs/common';
 import type { LoopsApiErrorDetails } from '../errors/loops-api.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsError } from '../errors/loops.error';
+import type { LoopsLog } from '../logging/loops-log';
 import type { ResolvedLoopsOptions } from '../loops-options';
+import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
-import { maskEmails } from '../utils/mask-email';
 import { type AttemptResult, type EarlierAttempts, judgeAnswer } from './attempt-result';
 import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
 import type { PreparedEvent } from './prepared-event';
@@ -37,7 +37,8 @@ export class LoopsSender {
     private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
     private readonly limiter: SendRateLimiter | undefined,
-    private readonly logger: Logger,
+    private readonly log: LoopsLog,
+    private readonly telemetry: LoopsTelemetry,
   ) {
     this.url = `${options.baseUrl}/events/send`;
   }
@@ -87,6 +88,7 @@ export class LoopsSender {
     } finally {
       release();
     }
+    this.telemetry.answered(response);
     // Loops counted this request somewhere between its start and now: only a window from now is sure to
     // have passed it.
     if (response.headers['x-ratelimit-remaining'] === '0' || response.status === 429) {
@@ -143,7 +145,7 @@ export class LoopsSender {
 
   /** Logs what would have been sent, emails masked; `true`, for the result's `dryRun`. */
   private logDryRun(event: PreparedEvent): true {
-    this.logger.log(maskEmails(`[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${event.body}`));
+    this.log.write('dryRun', `[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${event.body}`);
     return true;
   }
 
