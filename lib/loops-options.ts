@@ -1,9 +1,8 @@
-import type { LogLevel } from '@nestjs/common';
 import type { AxiosRequestConfig } from 'axios';
 import { resolveCatalogOptions, type ResolvedCatalogOptions } from './catalog/catalog-options';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsAxiosInstance } from './interfaces/loops-axios-instance.interface';
-import { type LoopsLogKind, resolveLogLevels } from './logging/loops-log-levels';
+import { type LoopsLogKind, type LoopsLogLevel, resolveLogLevels } from './logging/loops-log-levels';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
 import { readAxiosInstance } from './transport/read-axios-instance';
 
@@ -25,7 +24,7 @@ export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   http: AxiosRequestConfig;
   /** `undefined`: the transport makes an axios instance of its own. */
   axiosInstance: LoopsAxiosInstance | undefined;
-  logLevels: Record<LoopsLogKind, LogLevel | false>;
+  logLevels: Record<LoopsLogKind, LoopsLogLevel | false>;
 }
 
 export interface ResolvedBullMqDelivery extends Required<Omit<LoopsBullMqDeliveryOptions, 'retention'>> {

@@ -1,4 +1,3 @@
-import type { LogLevel } from '@nestjs/common';
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
 
 /**
@@ -12,10 +11,16 @@ import { LoopsConfigurationError } from '../errors/loops-configuration.error';
  */
 export type LoopsLogKind = 'failed' | 'dropped' | 'deduplicated' | 'dryRun' | 'catalogViolation' | 'queue';
 
-/** The level of each kind of line; `false` leaves it out. */
-export type LoopsLogLevels = Partial<Record<LoopsLogKind, LogLevel | false>>;
+/**
+ * Nest's log levels, spelt out rather than imported: a type-only import of `@nestjs/common` in our CommonJS
+ * declarations breaks the type check of an ESM app on Nest 12 that checks libraries' types.
+ */
+export type LoopsLogLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 
-export const DEFAULT_LOG_LEVELS: Readonly<Record<LoopsLogKind, LogLevel | false>> = {
+/** The level of each kind of line; `false` leaves it out. */
+export type LoopsLogLevels = Partial<Record<LoopsLogKind, LoopsLogLevel | false>>;
+
+export const DEFAULT_LOG_LEVELS: Readonly<Record<LoopsLogKind, LoopsLogLevel | false>> = {
   failed: 'error',
   dropped: 'warn',
   deduplicated: 'log',
@@ -24,10 +29,10 @@ export const DEFAULT_LOG_LEVELS: Readonly<Record<LoopsLogKind, LogLevel | false>
   queue: 'error',
 };
 
-const LEVELS: readonly LogLevel[] = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'];
+const LEVELS: readonly LoopsLogLevel[] = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'];
 
 /** The `logLevels` option with its defaults filled in. */
-export function resolveLogLevels(value: unknown): Record<LoopsLogKind, LogLevel | false> {
+export function resolveLogLevels(value: unknown): Record<LoopsLogKind, LoopsLogLevel | false> {
   if (value === undefined) return { ...DEFAULT_LOG_LEVELS };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new LoopsConfigurationError('logLevels', 'must be an object such as { failed: "warn", deduplicated: false }');
@@ -40,13 +45,13 @@ export function resolveLogLevels(value: unknown): Record<LoopsLogKind, LogLevel 
         `is not a kind of log line; the kinds are ${Object.keys(DEFAULT_LOG_LEVELS).join(', ')}`,
       );
     }
-    if (level !== false && !LEVELS.includes(level as LogLevel)) {
+    if (level !== false && !LEVELS.includes(level as LoopsLogLevel)) {
       throw new LoopsConfigurationError(
         `logLevels.${kind}`,
         `must be one of ${LEVELS.map((name) => `'${name}'`).join(', ')} or false (got ${JSON.stringify(level)})`,
       );
     }
-    levels[kind as LoopsLogKind] = level as LogLevel | false;
+    levels[kind as LoopsLogKind] = level as LoopsLogLevel | false;
   }
   return levels;
 }

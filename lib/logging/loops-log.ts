@@ -1,6 +1,6 @@
-import type { Logger, LogLevel } from '@nestjs/common';
+import type { Logger } from '@nestjs/common';
 import { maskEmails } from '../utils/mask-email';
-import type { LoopsLogKind } from './loops-log-levels';
+import type { LoopsLogKind, LoopsLogLevel } from './loops-log-levels';
 
 /** Writes each kind of line at the level the `logLevels` option gives it, emails masked. */
 export class LoopsLog {
@@ -9,7 +9,7 @@ export class LoopsLog {
 
   constructor(
     private readonly logger: Logger,
-    private readonly levels: Readonly<Record<LoopsLogKind, LogLevel | false>>,
+    private readonly levels: Readonly<Record<LoopsLogKind, LoopsLogLevel | false>>,
   ) {}
 
   write(kind: LoopsLogKind, message: string): void {

@@ -8,11 +8,12 @@ import type {
   ObservableCallback,
   ObservableGauge,
   Span,
+  SpanContext,
   Tracer,
 } from '@opentelemetry/api';
 import type { AttemptResult } from '../delivery/attempt-result';
 import type { DeliveryResult } from '../delivery/loops-sender';
-import type { PreparedEvent } from '../delivery/prepared-event';
+import type { PreparedEvent, TraceCarrier } from '../delivery/prepared-event';
 import type { LoopsError } from '../errors/loops.error';
 import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
 import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
@@ -41,7 +42,6 @@ import {
   SPAN_ENQUEUE_EVENT,
   SPAN_SEND_EVENT,
 } from './telemetry-names';
-import { fromTraceCarrier, toTraceCarrier } from './trace-carrier';
 
 type OtelApi = typeof import('@opentelemetry/api');
 
@@ -340,4 +340,33 @@ export class LoopsTelemetry {
   private modeAttributes(event: PreparedEvent, mode: LoopsDeliveryMode): Attributes {
     return { [ATTR_EVENT_NAME]: event.eventName, [ATTR_DELIVERY_MODE]: mode };
   }
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * The span context as W3C `traceparent`/`tracestate`, written by hand rather than by the app's propagator: it only
+ * travels from our producer to our consumer, and must arrive whatever propagator (or none) the app configured.
+ */
+function toTraceCarrier(spanContext: SpanContext): TraceCarrier {
+  const flags = spanContext.traceFlags.toString(16).padStart(2, '0');
+  const carrier: TraceCarrier = { traceparent: `00-${spanContext.traceId}-${spanContext.spanId}-${flags}` };
+  const tracestate = spanContext.traceState?.serialize();
+  if (tracestate) carrier.tracestate = tracestate;
+  return carrier;
+}
+
+/** A context whose parent is the carried span; the root context when there is none or it does not parse. */
+function fromTraceCarrier(api: OtelApi, carrier: TraceCarrier | undefined): Context {
+  const match = carrier && TRACEPARENT.exec(carrier.traceparent);
+  if (!match) return api.ROOT_CONTEXT;
+  const spanContext: SpanContext = {
+    traceId: match[1],
+    spanId: match[2],
+    traceFlags: parseInt(match[3], 16),
+    isRemote: true,
+    ...(carrier.tracestate && { traceState: api.createTraceState(carrier.tracestate) }),
+  };
+  if (!api.isSpanContextValid(spanContext)) return api.ROOT_CONTEXT;
+  return api.trace.setSpanContext(api.ROOT_CONTEXT, spanContext);
 }
