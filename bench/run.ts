@@ -8,7 +8,8 @@
  *   configuration, always in its own process, on 127.0.0.1;
  * - part 1: the Nest app under load (`children/interceptor-app.ts`), apart from autocannon;
  * - parts 2 to 5: one fresh process per measurement, so that heaps and JIT state do not carry over;
- * - part 6: a throwaway `redis-server` (test/support/redis-server.ts) and one process per app instance.
+ * - part 6: a throwaway `redis-server` (test/support/redis-server.ts) and one process per app instance;
+ * - part 7: one fresh process per measurement, the library loaded four ways, one of them built from git.
  *
  * The machine is shared and noisy: every comparison runs its contenders alternately within one run, and reports the
  * median of the per-round ratios. `BENCH_QUICK=1` shortens every part (for trying the harness, not for figures);
@@ -29,6 +30,7 @@ import { measureBullMqDelivery } from './parts/bullmq-delivery';
 import { measureMemory } from './parts/memory';
 import { measureRateLimitedDelivery } from './parts/rate-limited-delivery';
 import { measureSendThroughput } from './parts/send-throughput';
+import { measureTelemetryCost } from './parts/telemetry-cost';
 import { measureValidationCost } from './parts/validation-cost';
 import { formatNumber, table, verdict } from './support/report';
 import { round } from './support/stats';
@@ -59,6 +61,9 @@ const SETTINGS = {
   bullmq: QUICK
     ? { requestsPerSecond: 50, events: 100, instances: 2, concurrency: 8 }
     : { requestsPerSecond: 50, events: 500, instances: 2, concurrency: 8 },
+  telemetry: QUICK
+    ? { rounds: 2, events: 500, concurrency: 32, warmupEvents: 200 }
+    : { rounds: 5, events: 2000, concurrency: 32, warmupEvents: 500 },
 };
 
 interface Target {
@@ -105,6 +110,7 @@ async function main(): Promise<void> {
   const memory = await attempt('4. memory', () => measureMemory(SETTINGS.memory));
   const validation = await attempt('5. validation cost', () => measureValidationCost(SETTINGS.validation));
   const bullmq = await attempt('6. BullMQ delivery, two instances', () => measureBullMqDelivery(SETTINGS.bullmq));
+  const telemetry = await attempt('7. telemetry cost', () => measureTelemetryCost(SETTINGS.telemetry));
 
   const machine = {
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -419,6 +425,52 @@ async function main(): Promise<void> {
     sections.push(`### 6. BullMQ delivery\n\nFAILED: ${bullmq.error.split('\n')[0]}`);
   }
 
+  // 7. Telemetry cost
+  if (telemetry.ok) {
+    const t = telemetry.value;
+    const s = t.settings;
+    const contenders = Object.keys(t.awaitedRatio) as (keyof typeof t.awaitedRatio)[];
+    const perRound = (contender: (typeof contenders)[number], pick: 'awaitedCpuMicrosPerEvent') =>
+      t.rounds.map((r) => (r.results[contender][pick] / r.results['before telemetry'][pick]).toFixed(2)).join(' ');
+    targets.push({
+      part: '7',
+      name: 'CPU per awaited send, API without SDK vs before telemetry',
+      value: `${t.awaitedRatio['API, no SDK'].toFixed(3)}×`,
+      target: '<= 1.05× (noise)',
+      met: t.awaitedRatio['API, no SDK'] <= 1.05,
+    });
+    sections.push(
+      `### 7. Telemetry cost (${s.events} awaited sends at concurrency ${s.concurrency}, then ${s.events} events ` +
+        `enqueued and flushed, per process; ${t.rounds.length} rounds, a fresh process per contender, rotating ` +
+        `order; medians; "before telemetry" is ${t.baselineCommit.slice(0, 7)} built from git)\n\n` +
+        table(
+          [
+            'library',
+            'awaited: CPU µs/event',
+            '× before',
+            'per round',
+            'background: CPU µs/event',
+            '× before',
+            'awaited events/s',
+          ],
+          contenders.map((contender) => [
+            contender,
+            t.awaitedCpuMicrosPerEvent[contender].toFixed(1),
+            t.awaitedRatio[contender].toFixed(3),
+            perRound(contender, 'awaitedCpuMicrosPerEvent'),
+            t.backgroundCpuMicrosPerEvent[contender].toFixed(1),
+            t.backgroundRatio[contender].toFixed(3),
+            formatNumber(t.awaitedPerSecond[contender]),
+          ]),
+        ) +
+        `\n\n${t.failures} failed sends. "API + SDK" records every span (batch processor) and aggregates every ` +
+        'metric, exporting to a sink that drops them; no HTTP instrumentation.',
+    );
+  } else {
+    targets.push({ part: '7', name: 'telemetry cost', value: 'failed', target: '', met: false });
+    sections.push(`### 7. Telemetry cost\n\nFAILED: ${telemetry.error.split('\n')[0]}`);
+  }
+
   const durationSeconds = round((Date.now() - started) / 1000, 1);
   sections.push(
     '### Targets\n\n' +
@@ -446,10 +498,13 @@ async function main(): Promise<void> {
     memory: value(memory),
     validationCost: value(validation),
     bullmqDelivery: value(bullmq),
+    telemetryCost: value(telemetry),
     targets,
   };
   writeFileSync(join(__dirname, '..', '..', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const failedParts = [...interceptor, throughput, rateLimited, memory, validation, bullmq].filter((o) => !o.ok).length;
+  const failedParts = [...interceptor, throughput, rateLimited, memory, validation, bullmq, telemetry].filter(
+    (o) => !o.ok,
+  ).length;
   process.exitCode = failedParts > 0 ? 1 : 0;
 }
 

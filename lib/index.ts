@@ -25,6 +25,10 @@ export {
   type LoopsSentOutcome,
 } from './interfaces/loops-delivery-outcome.interface';
 export { type LoopsFailedEvent, type LoopsFailedEventsQuery } from './interfaces/loops-failed-event.interface';
+export { type LoopsQueueStatus } from './interfaces/loops-queue-status.interface';
+export { type LoopsApiKeyStatus } from './interfaces/loops-api-key-status.interface';
+export { type LoopsLogKind, type LoopsLogLevel, type LoopsLogLevels } from './logging/loops-log-levels';
+export { LoopsHealthIndicator, type LoopsHealthIndicatorResult } from './health/loops-health.indicator';
 export { LoopsEventsService } from './loops-events.service';
 export { type LoopsPropertyValue, SendEventDto, type SendEventInput } from './dto/send-event.dto';
 export { EmitLoopsEvent, type EmitLoopsEventDecorator } from './emit-loops-event.decorator';

@@ -15,11 +15,16 @@ import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import { LoopsNetworkError } from './errors/loops-network.error';
+import { ApiKeyCheck } from './health/api-key-check';
+import type { LoopsApiKeyStatus } from './interfaces/loops-api-key-status.interface';
 import type { LoopsDeliveryOutcome } from './interfaces/loops-delivery-outcome.interface';
 import type { LoopsFailedEvent, LoopsFailedEventsQuery } from './interfaces/loops-failed-event.interface';
+import type { LoopsQueueStatus } from './interfaces/loops-queue-status.interface';
 import type { LoopsSendResult, SendEventOptions } from './interfaces/loops-send-result.interface';
+import { LoopsLog } from './logging/loops-log';
 import { buildEventBody } from './loops-event-body';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from './loops-options';
+import { LoopsTelemetry } from './telemetry/loops-telemetry';
 import { LoopsTransport } from './transport/loops-transport';
 
 /** Sends events to Loops, awaited (`sendEvent`) or in the background (`enqueueEvent`). */
@@ -29,6 +34,9 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   readonly deliveries$: Observable<LoopsDeliveryOutcome>;
 
   protected readonly logger = new Logger(LoopsEventsService.name);
+  private readonly log: LoopsLog;
+  private readonly telemetry: LoopsTelemetry;
+  private readonly apiKeyCheck: ApiKeyCheck;
   private readonly reporter: DeliveryReporter;
   private readonly sender: LoopsSender;
   private readonly background: BackgroundDelivery;
@@ -39,9 +47,11 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     transport: LoopsTransport,
   ) {
-    this.reporter = new DeliveryReporter(this.logger);
-    this.deliveries$ = this.reporter.outcomes$;
     const { delivery } = options;
+    this.log = new LoopsLog(this.logger, options.logLevels);
+    this.telemetry = new LoopsTelemetry(delivery.queue);
+    this.reporter = new DeliveryReporter(this.log, this.telemetry);
+    this.deliveries$ = this.reporter.outcomes$;
     const connection = delivery.queue === 'bullmq' ? new RedisConnection(delivery.connection) : undefined;
     let limiter: SendRateLimiter | undefined;
     if (options.requestsPerSecond !== undefined && connection) {
@@ -57,11 +67,13 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     } else if (options.requestsPerSecond !== undefined) {
       limiter = new RateLimiter(options.requestsPerSecond);
     }
-    this.sender = new LoopsSender(options, transport, limiter, this.logger);
+    this.sender = new LoopsSender(options, transport, limiter, this.log, this.telemetry);
     this.background =
       delivery.queue === 'bullmq' && connection
-        ? new BullMqBackgroundDelivery(options, delivery, this.sender, this.reporter, connection)
-        : new MemoryBackgroundDelivery(options, this.sender, this.reporter);
+        ? new BullMqBackgroundDelivery(options, delivery, this.sender, this.reporter, connection, this.telemetry)
+        : new MemoryBackgroundDelivery(options, this.sender, this.reporter, this.telemetry);
+    this.telemetry.observeQueue(() => this.background.status());
+    this.apiKeyCheck = new ApiKeyCheck(options, transport, limiter);
   }
 
   async onModuleInit(): Promise<void> {
@@ -82,7 +94,9 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     const timer = setTimeout(() => deadline.abort(), this.options.sendTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
     try {
-      const result = await this.sender.deliver(prepared, signal);
+      const result = await this.telemetry.traceDelivery(prepared, 'awaited', () =>
+        this.sender.deliver(prepared, signal),
+      );
       if (result.ok) {
         const { attempts, deduplicated, dryRun } = result;
         return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
@@ -110,7 +124,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    */
   enqueueEvent(event: LoopsEventInput, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string {
     const prepared = this.prepare(event, options.idempotencyKey);
-    this.background.enqueue(prepared);
+    this.telemetry.traceEnqueue(prepared, () => this.background.enqueue(prepared));
     return prepared.idempotencyKey;
   }
 
@@ -125,7 +139,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     options: Pick<SendEventOptions, 'idempotencyKey'> = {},
   ): Promise<string> {
     const prepared = this.prepare(event, options.idempotencyKey);
-    await this.background.add(prepared);
+    await this.telemetry.traceEnqueue(prepared, () => this.background.add(prepared));
     return prepared.idempotencyKey;
   }
 
@@ -137,6 +151,23 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   /** Background events taken by this instance and not settled yet (with BullMQ: not yet acknowledged by Redis). */
   get pendingCount(): number {
     return this.background.pending;
+  }
+
+  /**
+   * What the background queue holds now: events waiting, being delivered, delayed and failed (the last two with
+   * BullMQ, for every instance), and how long the oldest waiting event has waited.
+   * @throws LoopsQueueUnavailableError with BullMQ delivery, when Redis doesn't answer within `enqueueTimeoutMs`.
+   */
+  queueStatus(): Promise<LoopsQueueStatus> {
+    return this.background.status();
+  }
+
+  /**
+   * Whether Loops accepts the API key (`GET /v1/api-key`), as last asked: a request goes out only when the last
+   * answer is older than `maxAgeMs` (default 60 s), through the rate limiter, and concurrent calls share it.
+   */
+  apiKeyStatus(options: { maxAgeMs?: number } = {}): Promise<LoopsApiKeyStatus> {
+    return this.apiKeyCheck.status(options.maxAgeMs ?? 60_000);
   }
 
   /**
@@ -178,6 +209,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   /** Stops accepting events and settles the background queue within `shutdownTimeoutMs`. */
   async onApplicationShutdown(): Promise<void> {
     await this.background.shutdown();
+    this.telemetry.shutdown();
     this.limiterRedis?.disconnect();
     this.reporter.complete();
   }
@@ -185,7 +217,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): PreparedEvent {
     const chosen = validateIdempotencyKey(idempotencyKey);
     const dto = validateSendEvent(event);
-    this.options.catalog?.enforce(dto, this.logger);
+    this.options.catalog?.enforce(dto, this.log.catalogViolations);
     return {
       eventName: dto.eventName,
       idempotencyKey: chosen ?? randomUUID(),

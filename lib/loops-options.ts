@@ -2,6 +2,7 @@ import type { AxiosRequestConfig } from 'axios';
 import { resolveCatalogOptions, type ResolvedCatalogOptions } from './catalog/catalog-options';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsAxiosInstance } from './interfaces/loops-axios-instance.interface';
+import { type LoopsLogKind, type LoopsLogLevel, resolveLogLevels } from './logging/loops-log-levels';
 import type {
   LoopsBullMqDeliveryOptions,
   LoopsJobRetention,
@@ -38,6 +39,7 @@ const MODULE_OPTIONS = keysOf<LoopsModuleOptions>()(
   'catalogViolations',
   'verify',
   'verifyTimeoutMs',
+  'logLevels',
 );
 const RETRY_OPTIONS = keysOf<LoopsRetryOptions>()('attempts', 'minDelayMs', 'maxDelayMs');
 const RATE_LIMIT_OPTIONS = keysOf<LoopsRateLimitOptions>()('requestsPerSecond');
@@ -72,6 +74,7 @@ export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   http: AxiosRequestConfig;
   /** `undefined`: the transport makes an axios instance of its own. */
   axiosInstance: LoopsAxiosInstance | undefined;
+  logLevels: Record<LoopsLogKind, LoopsLogLevel | false>;
 }
 
 export interface ResolvedBullMqDelivery extends Required<Omit<LoopsBullMqDeliveryOptions, 'retention'>> {
@@ -130,6 +133,7 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     dryRunValues,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
     axiosInstance: readAxiosInstance(options.axiosInstance),
+    logLevels: resolveLogLevels(options.logLevels),
     ...resolveCatalogOptions(options),
   };
 }

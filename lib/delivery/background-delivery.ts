@@ -1,3 +1,4 @@
+import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
 import type { LoopsFailedEvent, LoopsFailedEventsQuery } from '../interfaces/loops-failed-event.interface';
 import type { PreparedEvent } from './prepared-event';
 
@@ -15,6 +16,8 @@ export interface BackgroundDelivery {
   /** Resolves true once everything enqueued before the call has settled, false after `timeoutMs`. */
   flush(timeoutMs?: number): Promise<boolean>;
   start(): Promise<void>;
+  /** What the queue holds now; rejects when it can't be read (Redis unreachable). */
+  status(): Promise<LoopsQueueStatus>;
   /** Stops taking events and settles what it holds within `shutdownTimeoutMs`. */
   shutdown(): Promise<void>;
   /** Events whose delivery failed for good and are kept for inspection (BullMQ only). */

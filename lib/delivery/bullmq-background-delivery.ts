@@ -7,7 +7,9 @@ import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.er
 import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 import type { LoopsFailedEvent, LoopsFailedEventsQuery } from '../interfaces/loops-failed-event.interface';
 import { readEventBody } from '../loops-event-body';
+import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
 import type { ResolvedBullMqDelivery, ResolvedLoopsOptions } from '../loops-options';
+import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
@@ -98,6 +100,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     private readonly sender: LoopsSender,
     private readonly reporter: DeliveryReporter,
     private readonly connection: RedisConnection,
+    private readonly telemetry: LoopsTelemetry,
   ) {
     this.bullmq = loadOptionalPeer<BullMq>('bullmq', 'delivery.queue');
     const { completed, failed } = delivery.retention;
@@ -206,6 +209,33 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     await settlesWithin(this.queue.close(), FORCED_CLOSE_MS);
     this.queueClient.disconnect();
     this.stopped.abort();
+  }
+
+  /** Counts from Redis, which every instance shares; rejects after `enqueueTimeoutMs` without an answer. */
+  async status(): Promise<LoopsQueueStatus> {
+    const ms = this.delivery.enqueueTimeoutMs;
+    const read = Promise.all([
+      this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+      // Oldest first.
+      this.queue.getWaiting(0, 0),
+    ]);
+    let answer: Awaited<typeof read> | undefined;
+    try {
+      answer = await untilAborted(read, AbortSignal.timeout(ms));
+    } catch (error) {
+      throw new LoopsQueueUnavailableError(`Redis could not be read: ${(error as Error).message}`, { cause: error });
+    }
+    if (!answer) throw new LoopsQueueUnavailableError(`Redis did not answer within enqueueTimeoutMs (${ms} ms)`);
+    const [counts, [oldest]] = answer;
+    const enqueuedAt = oldest ? (oldest.data.enqueuedAt ?? oldest.timestamp) : undefined;
+    return {
+      queue: 'bullmq',
+      waiting: counts.waiting + counts.prioritized,
+      active: counts.active,
+      delayed: counts.delayed,
+      failed: counts.failed,
+      oldestWaitingMs: enqueuedAt === undefined ? 0 : Math.max(0, Date.now() - enqueuedAt),
+    };
   }
 
   async failedEvents(query: LoopsFailedEventsQuery): Promise<LoopsFailedEvent[]> {
@@ -368,7 +398,10 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     const earlier: EarlierAttempts =
       job.stalledCounter > 0 ? { ...data.earlier, made: true, unknown: true } : data.earlier;
     const signal = this.shutdownController.signal;
-    const result = await this.sender.attempt(data, earlier, signal);
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const result = await this.telemetry.traceJobAttempt({ event: data, requestsBefore: data.requests, last }, () =>
+      this.sender.attempt(data, earlier, signal),
+    );
     if (result.outcome === 'accepted') {
       this.awaitingReport.set(job.id as string, Date.now());
       const requests = data.requests + (result.dryRun ? 0 : 1);
@@ -399,9 +432,8 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
       await job.moveToDelayed(Date.now() + retryDelay(1, failure, this.options.retry), token);
       throw new this.bullmq.DelayedError();
     }
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (final) this.awaitingReport.set(job.id as string, Date.now());
-    throw new AttemptFailure(result.error, requests, mayHaveBeenAccepted, final, result.retryAfterMs);
+    if (last) this.awaitingReport.set(job.id as string, Date.now());
+    throw new AttemptFailure(result.error, requests, mayHaveBeenAccepted, last, result.retryAfterMs);
   }
 
   private reportFailure(job: LoopsJob | undefined, error: Error): void {

@@ -33,6 +33,16 @@ export class DeliveryQueue<T> {
     return this.waiting.length - this.head + this.inFlight.size;
   }
 
+  /** Items not started yet, and items being worked on. */
+  get counts(): { waiting: number; inFlight: number } {
+    return { waiting: this.waiting.length - this.head, inFlight: this.inFlight.size };
+  }
+
+  /** The item that has waited longest and is not started yet. */
+  oldestWaiting(): T | undefined {
+    return this.waiting[this.head]?.item;
+  }
+
   push(item: T): void {
     if (this.closed) throw new LoopsShutdownError('The app is shutting down; the Loops queue accepts no more events');
     if (this.pending >= this.maxPending) throw new LoopsQueueFullError(this.maxPending);

@@ -1,40 +1,46 @@
-import { Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import type { LoopsError } from '../errors/loops.error';
 import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
 import { readEventBody } from '../loops-event-body';
-import { maskEmails } from '../utils/mask-email';
+import type { LoopsLog } from '../logging/loops-log';
+import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import type { PreparedEvent } from './prepared-event';
 
-/** Where every background event's end is told: one outcome on `outcomes$`, and a log line when it went wrong. */
+/**
+ * Where every background event's end is told: one outcome on `outcomes$`, counted in the metrics, and a log line
+ * when it went wrong.
+ */
 export class DeliveryReporter {
   readonly outcomes$: Observable<LoopsDeliveryOutcome>;
   private readonly outcomes = new Subject<LoopsDeliveryOutcome>();
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly log: LoopsLog,
+    private readonly telemetry: LoopsTelemetry,
+  ) {
     this.outcomes$ = this.outcomes.asObservable();
   }
 
   sent(event: PreparedEvent, result: { attempts: number; deduplicated: boolean; dryRun: boolean }): void {
     if (result.deduplicated) {
-      this.logger.log(
-        maskEmails(`Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`),
+      this.log.write(
+        'deduplicated',
+        `Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`,
       );
     }
-    this.outcomes.next({ status: 'sent', eventName: event.eventName, idempotencyKey: event.idempotencyKey, ...result });
+    this.emit(event, { status: 'sent', eventName: event.eventName, idempotencyKey: event.idempotencyKey, ...result });
   }
 
   failed(event: PreparedEvent, error: LoopsError, result: { attempts: number; mayHaveBeenAccepted: boolean }): void {
     const input = readEventBody(event.body);
     const contact = input.email ?? `userId ${String(input.userId)}`;
-    this.logger.error(
-      maskEmails(
-        `Loops event "${event.eventName}" (${event.idempotencyKey}) for ${contact} failed ` +
-          `after ${result.attempts} attempt(s): ${error.message}` +
-          (result.mayHaveBeenAccepted ? ' (an earlier attempt may have reached Loops)' : ''),
-      ),
+    this.log.write(
+      'failed',
+      `Loops event "${event.eventName}" (${event.idempotencyKey}) for ${contact} failed ` +
+        `after ${result.attempts} attempt(s): ${error.message}` +
+        (result.mayHaveBeenAccepted ? ' (an earlier attempt may have reached Loops)' : ''),
     );
-    this.outcomes.next({
+    this.emit(event, {
       status: 'failed',
       eventName: event.eventName,
       idempotencyKey: event.idempotencyKey,
@@ -47,15 +53,20 @@ export class DeliveryReporter {
 
   dropped(eventName: string, reason: Error, source?: string): void {
     const where = source ? ` from ${source}` : '';
-    this.logger.warn(maskEmails(`Loops event "${eventName}"${where} was not sent: ${reason.message}`));
-    this.outcomes.next({ status: 'dropped', eventName, error: reason });
+    this.log.write('dropped', `Loops event "${eventName}"${where} was not sent: ${reason.message}`);
+    this.emit(undefined, { status: 'dropped', eventName, error: reason });
   }
 
   logError(message: string): void {
-    this.logger.error(maskEmails(message));
+    this.log.write('queue', message);
   }
 
   complete(): void {
     this.outcomes.complete();
+  }
+
+  private emit(event: PreparedEvent | undefined, outcome: LoopsDeliveryOutcome): void {
+    this.telemetry.settled(outcome, event);
+    this.outcomes.next(outcome);
   }
 }

@@ -1,11 +1,11 @@
-import type { Logger } from '@nestjs/common';
 import type { LoopsApiErrorDetails } from '../errors/loops-api.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsError } from '../errors/loops.error';
+import type { LoopsLog } from '../logging/loops-log';
 import type { ResolvedLoopsOptions } from '../loops-options';
+import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
-import { maskEmails } from '../utils/mask-email';
 import { readEventBody } from '../loops-event-body';
 import {
   afterAttempt,
@@ -44,7 +44,8 @@ export class LoopsSender {
     private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
     private readonly limiter: SendRateLimiter | undefined,
-    private readonly logger: Logger,
+    private readonly log: LoopsLog,
+    private readonly telemetry: LoopsTelemetry,
   ) {
     this.url = `${options.baseUrl}/events/send`;
   }
@@ -92,6 +93,7 @@ export class LoopsSender {
     } finally {
       release();
     }
+    this.telemetry.answered(response);
     // Loops counted this request somewhere between its start and now: only a window from now is sure to
     // have passed it.
     if (response.headers['x-ratelimit-remaining'] === '0' || response.status === 429) {
@@ -152,7 +154,7 @@ export class LoopsSender {
    */
   private logDryRun(event: PreparedEvent): true {
     const what = this.options.dryRunValues ? event.body : describeShape(event.body);
-    this.logger.log(maskEmails(`[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${what}`));
+    this.log.write('dryRun', `[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${what}`);
     return true;
   }
 

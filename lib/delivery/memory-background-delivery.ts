@@ -1,5 +1,7 @@
 import { LoopsShutdownError } from '../errors/loops-shutdown.error';
+import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
 import type { ResolvedLoopsOptions } from '../loops-options';
+import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { settlesWithin } from '../utils/with-timeout';
 import type { BackgroundDelivery } from './background-delivery';
@@ -21,6 +23,7 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
     private readonly options: ResolvedLoopsOptions,
     private readonly sender: LoopsSender,
     private readonly reporter: DeliveryReporter,
+    private readonly telemetry: LoopsTelemetry,
   ) {
     this.queue = new DeliveryQueue(options.queue.concurrency, options.queue.maxPending, (event) => this.deliver(event));
   }
@@ -44,6 +47,13 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
 
   async start(): Promise<void> {}
 
+  status(): Promise<LoopsQueueStatus> {
+    const { waiting, inFlight } = this.queue.counts;
+    const oldest = this.queue.oldestWaiting()?.enqueuedAt;
+    const oldestWaitingMs = oldest === undefined ? 0 : Math.max(0, Date.now() - oldest);
+    return Promise.resolve({ queue: 'memory', waiting, active: inFlight, delayed: 0, failed: 0, oldestWaitingMs });
+  }
+
   async shutdown(): Promise<void> {
     this.queue.close();
     if (await this.flush(this.options.shutdownTimeoutMs)) return;
@@ -60,7 +70,7 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
 
   private async deliver(event: PreparedEvent): Promise<void> {
     const { signal } = this.shutdownController;
-    const result = await this.sender.deliver(event, signal);
+    const result = await this.telemetry.traceDelivery(event, 'memory', () => this.sender.deliver(event, signal));
     if (result.ok)
       return this.reporter.sent(event, {
         attempts: result.attempts,

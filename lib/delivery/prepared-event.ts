@@ -9,4 +9,14 @@ export interface PreparedEvent {
   keyChosenByCaller: boolean;
   /** The JSON text sent to Loops: built once, and smaller in memory than the object it came from. */
   body: string;
+  /** When it was enqueued, in ms since the epoch; unset for awaited sends. */
+  enqueuedAt?: number;
+  /** The W3C trace context of the code that enqueued it, when that code was traced: the parent of its send spans. */
+  traceContext?: TraceCarrier;
+}
+
+/** A span context as W3C Trace Context headers, plain text so that it survives a trip through Redis. */
+export interface TraceCarrier {
+  traceparent: string;
+  tracestate?: string;
 }

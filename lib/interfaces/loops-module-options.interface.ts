@@ -1,5 +1,6 @@
 import type { AxiosRequestConfig } from 'axios';
 import type { LoopsCatalogOptions } from '../catalog/catalog-options';
+import type { LoopsLogLevels } from '../logging/loops-log-levels';
 import type { LoopsAxiosInstance } from './loops-axios-instance.interface';
 
 export interface LoopsRetryOptions {
@@ -99,4 +100,6 @@ export interface LoopsModuleOptions extends LoopsCatalogOptions {
    * instance of the module's own, which interceptors added to the global axios never see.
    */
   axiosInstance?: LoopsAxiosInstance;
+  /** The level of each kind of log line (`failed`, `dropped`, ...), or `false` to leave it out. */
+  logLevels?: LoopsLogLevels;
 }

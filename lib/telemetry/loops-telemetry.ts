@@ -1,0 +1,372 @@
+import type {
+  Attributes,
+  BatchObservableCallback,
+  Context,
+  Counter,
+  Histogram,
+  Meter,
+  ObservableCallback,
+  ObservableGauge,
+  Span,
+  SpanContext,
+  Tracer,
+} from '@opentelemetry/api';
+import type { AttemptResult } from '../delivery/attempt-result';
+import type { DeliveryResult } from '../delivery/loops-sender';
+import type { PreparedEvent, TraceCarrier } from '../delivery/prepared-event';
+import type { LoopsError } from '../errors/loops.error';
+import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
+import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
+import type { LoopsTransportResponse } from '../transport/loops-transport';
+import { maskEmails } from '../utils/mask-email';
+import { tryLoadOptionalPeer } from '../utils/try-load-optional-peer';
+import {
+  ATTR_DELIVERY_ATTEMPTS,
+  ATTR_DELIVERY_MODE,
+  ATTR_DELIVERY_OUTCOME,
+  ATTR_ERROR_TYPE,
+  ATTR_EVENT_NAME,
+  ATTR_IDEMPOTENCY_KEY,
+  ATTR_QUEUE_STATE,
+  ATTR_RESEND_COUNT,
+  LOOPS_INSTRUMENTATION_SCOPE,
+  type LoopsDeliveryMode,
+  type LoopsTelemetryOutcome,
+  METRIC_ENQUEUE_TO_ACCEPT,
+  METRIC_EVENTS_SETTLED,
+  METRIC_OLDEST_WAITING_AGE,
+  METRIC_QUEUE_DEPTH,
+  METRIC_RATE_LIMIT_REMAINING,
+  METRIC_RATE_LIMITED,
+  METRIC_RETRIES,
+  SPAN_ENQUEUE_EVENT,
+  SPAN_SEND_EVENT,
+} from './telemetry-names';
+
+type OtelApi = typeof import('@opentelemetry/api');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the same relative path from lib/ and dist/
+const { version } = require('../../package.json') as { version: string };
+
+/** From tens of milliseconds (a send at once) to an hour (retries through an outage), in seconds. */
+const ENQUEUE_TO_ACCEPT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
+
+interface Instruments {
+  api: OtelApi;
+  tracer: Tracer;
+  meter: Meter;
+  settled: Counter;
+  retries: Counter;
+  rateLimited: Counter;
+  enqueueToAccept: Histogram;
+  queueDepth: ObservableGauge;
+  oldestWaiting: ObservableGauge;
+  rateLimitRemaining: ObservableGauge;
+}
+
+/** A BullMQ job attempt: one request, in whichever instance took the job. */
+export interface JobAttempt {
+  event: PreparedEvent;
+  /** Requests made for the event by earlier attempts. */
+  requestsBefore: number;
+  /** No attempt follows this one if it fails (short of a rate limit, which does not use one up). */
+  last: boolean;
+}
+
+/**
+ * Traces and metrics through `@opentelemetry/api`, when the app has it. The app's SDK decides what is recorded and
+ * where it goes; without an SDK every call lands in the API's no-op implementation, and without the API package
+ * at all each hook returns at once. Spans and attributes carry event names and masked idempotency keys, never an
+ * email address, the API key or a property value.
+ */
+export class LoopsTelemetry {
+  private readonly otel: Instruments | undefined;
+  /** The last `x-ratelimit-remaining` Loops sent. */
+  private rateLimitRemaining: number | undefined;
+  private readonly observers: { callback: BatchObservableCallback; observables: ObservableGauge[] }[] = [];
+  private readonly remainingObserver: ObservableCallback | undefined;
+
+  constructor(private readonly backgroundMode: 'memory' | 'bullmq') {
+    const api = tryLoadOptionalPeer<OtelApi>('@opentelemetry/api');
+    if (!api) return;
+    const meter = api.metrics.getMeter(LOOPS_INSTRUMENTATION_SCOPE, version);
+    this.otel = {
+      api,
+      tracer: api.trace.getTracer(LOOPS_INSTRUMENTATION_SCOPE, version),
+      meter,
+      settled: meter.createCounter(METRIC_EVENTS_SETTLED, {
+        unit: '{event}',
+        description: 'Events whose delivery ended: sent, deduplicated, failed or dropped',
+      }),
+      retries: meter.createCounter(METRIC_RETRIES, {
+        unit: '{request}',
+        description: 'Requests to Loops that repeated an earlier one for the same event',
+      }),
+      rateLimited: meter.createCounter(METRIC_RATE_LIMITED, {
+        unit: '{response}',
+        description: 'Answers 429 (rate limited) from Loops',
+      }),
+      enqueueToAccept: meter.createHistogram(METRIC_ENQUEUE_TO_ACCEPT, {
+        unit: 's',
+        description: 'Time from enqueueEvent to Loops accepting the event',
+        advice: { explicitBucketBoundaries: ENQUEUE_TO_ACCEPT_BUCKETS },
+      }),
+      queueDepth: meter.createObservableGauge(METRIC_QUEUE_DEPTH, {
+        unit: '{event}',
+        description: 'Events in the background queue, by state',
+      }),
+      oldestWaiting: meter.createObservableGauge(METRIC_OLDEST_WAITING_AGE, {
+        unit: 's',
+        description: 'How long ago the oldest event waiting in the background queue was enqueued',
+      }),
+      rateLimitRemaining: meter.createObservableGauge(METRIC_RATE_LIMIT_REMAINING, {
+        unit: '{request}',
+        description: 'The last x-ratelimit-remaining Loops answered',
+      }),
+    };
+    this.remainingObserver = (result) => {
+      if (this.rateLimitRemaining !== undefined) result.observe(this.rateLimitRemaining);
+    };
+    this.otel.rateLimitRemaining.addCallback(this.remainingObserver);
+  }
+
+  /**
+   * Runs `enqueue`, the hand-over of the event to the queue, after marking when it happened and, when telemetry is
+   * on, in a `loops.enqueue_event` span whose context travels with the event to be the parent of its send spans.
+   */
+  traceEnqueue<T>(event: PreparedEvent, enqueue: () => T): T {
+    event.enqueuedAt = Date.now();
+    if (!this.otel) return enqueue();
+    const { api, tracer } = this.otel;
+    const span = tracer.startSpan(SPAN_ENQUEUE_EVENT, { kind: api.SpanKind.PRODUCER });
+    if (span.isRecording()) span.setAttributes(this.eventAttributes(event, this.backgroundMode));
+    const spanContext = span.spanContext();
+    if (api.isSpanContextValid(spanContext)) event.traceContext = toTraceCarrier(spanContext);
+    let handedOver: T;
+    try {
+      handedOver = enqueue();
+    } catch (error) {
+      this.endEnqueue(span, error);
+      throw error;
+    }
+    if (handedOver instanceof Promise) {
+      handedOver.then(
+        () => this.endEnqueue(span),
+        (error: unknown) => this.endEnqueue(span, error),
+      );
+    } else {
+      this.endEnqueue(span);
+    }
+    return handedOver;
+  }
+
+  /**
+   * Runs a whole delivery (attempts and backoffs) in a `loops.send_event` span, active around every request so that
+   * HTTP instrumentation makes its client spans children of it. Awaited sends are children of the caller's span,
+   * queued ones of the span that enqueued them, never of whatever context the queue's worker happens to run in.
+   */
+  async traceDelivery(
+    event: PreparedEvent,
+    mode: 'awaited' | 'memory',
+    deliver: () => Promise<DeliveryResult>,
+  ): Promise<DeliveryResult> {
+    if (!this.otel) return deliver();
+    const { api } = this.otel;
+    const parent = mode === 'awaited' ? api.context.active() : fromTraceCarrier(api, event.traceContext);
+    const span = this.startSend(event, mode, parent);
+    try {
+      const result = await api.context.with(api.trace.setSpan(parent, span), deliver);
+      this.endDelivery(span, event, mode, result);
+      return result;
+    } catch (error) {
+      // Deliveries report failures in their result; this is a bug, and the span must end all the same.
+      span.end();
+      throw error;
+    }
+  }
+
+  /** A BullMQ job attempt in a `loops.send_event` span of its own, a child of the span that enqueued the event. */
+  async traceJobAttempt(job: JobAttempt, attempt: () => Promise<AttemptResult>): Promise<AttemptResult> {
+    if (!this.otel) return attempt();
+    const { api } = this.otel;
+    const parent = fromTraceCarrier(api, job.event.traceContext);
+    const span = this.startSend(job.event, 'bullmq', parent);
+    try {
+      const result = await api.context.with(api.trace.setSpan(parent, span), attempt);
+      this.endJobAttempt(span, job, result);
+      return result;
+    } catch (error) {
+      span.end();
+      throw error;
+    }
+  }
+
+  /** Every answer from Loops to a send: 429s and the rate-limit budget left. */
+  answered(response: LoopsTransportResponse): void {
+    if (!this.otel) return;
+    const remaining = response.headers['x-ratelimit-remaining'];
+    if (remaining !== undefined && /^\d+$/.test(remaining)) this.rateLimitRemaining = Number(remaining);
+    if (response.status === 429) this.otel.rateLimited.add(1);
+  }
+
+  /** A background event's end, as `deliveries$` tells it. */
+  settled(outcome: LoopsDeliveryOutcome, event?: PreparedEvent): void {
+    if (!this.otel) return;
+    if (outcome.status === 'dropped') {
+      this.otel.settled.add(1, {
+        [ATTR_EVENT_NAME]: outcome.eventName,
+        [ATTR_DELIVERY_OUTCOME]: 'dropped',
+        [ATTR_ERROR_TYPE]: outcome.error.name,
+      });
+      return;
+    }
+    const mode = this.backgroundMode;
+    if (outcome.status === 'failed') {
+      this.countSettled(outcome.eventName, mode, 'failed', outcome.error);
+      return;
+    }
+    this.countSettled(outcome.eventName, mode, outcome.deduplicated ? 'deduplicated' : 'sent');
+    // Only a send this instance saw accepted: not a dry run, nor a key found delivered when it was enqueued.
+    if (event?.enqueuedAt !== undefined && outcome.attempts > 0 && !outcome.dryRun) {
+      this.otel.enqueueToAccept.record((Date.now() - event.enqueuedAt) / 1000, {
+        [ATTR_EVENT_NAME]: outcome.eventName,
+        [ATTR_DELIVERY_MODE]: mode,
+      });
+    }
+  }
+
+  /** Reports the queue's depth and oldest waiting event, read from `status` each time metrics are collected. */
+  observeQueue(status: () => Promise<LoopsQueueStatus>): void {
+    if (!this.otel) return;
+    const { queueDepth, oldestWaiting, meter } = this.otel;
+    const mode = this.backgroundMode;
+    const callback: BatchObservableCallback = async (result) => {
+      // Redis unreachable: nothing to report this time, rather than a made-up zero.
+      const now = await status().catch(() => undefined);
+      if (!now) return;
+      for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) {
+        if (mode === 'memory' && (state === 'delayed' || state === 'failed')) continue;
+        result.observe(queueDepth, now[state], { [ATTR_DELIVERY_MODE]: mode, [ATTR_QUEUE_STATE]: state });
+      }
+      result.observe(oldestWaiting, now.oldestWaitingMs / 1000, { [ATTR_DELIVERY_MODE]: mode });
+    };
+    const observables = [queueDepth, oldestWaiting];
+    meter.addBatchObservableCallback(callback, observables);
+    this.observers.push({ callback, observables });
+  }
+
+  /** Stops observing: a closed app must not be asked for its queue. */
+  shutdown(): void {
+    if (!this.otel) return;
+    for (const { callback, observables } of this.observers.splice(0)) {
+      this.otel.meter.removeBatchObservableCallback(callback, observables);
+    }
+    if (this.remainingObserver) this.otel.rateLimitRemaining.removeCallback(this.remainingObserver);
+  }
+
+  private startSend(event: PreparedEvent, mode: LoopsDeliveryMode, parent: Context): Span {
+    const { api, tracer } = this.otel as Instruments;
+    const span = tracer.startSpan(SPAN_SEND_EVENT, { kind: api.SpanKind.INTERNAL }, parent);
+    if (span.isRecording()) span.setAttributes(this.eventAttributes(event, mode));
+    return span;
+  }
+
+  private endEnqueue(span: Span, error?: unknown): void {
+    if (error instanceof Error && span.isRecording()) {
+      span.setAttribute(ATTR_ERROR_TYPE, error.name);
+      span.setStatus({ code: (this.otel as Instruments).api.SpanStatusCode.ERROR, message: maskEmails(error.message) });
+    }
+    span.end();
+  }
+
+  private endDelivery(span: Span, event: PreparedEvent, mode: 'awaited' | 'memory', result: DeliveryResult): void {
+    if (result.attempts > 1) this.otel?.retries.add(result.attempts - 1, this.modeAttributes(event, mode));
+    const outcome: LoopsTelemetryOutcome = result.ok ? (result.deduplicated ? 'deduplicated' : 'sent') : 'failed';
+    if (mode === 'awaited') this.countSettled(event.eventName, mode, outcome, result.ok ? undefined : result.error);
+    this.endSpan(span, outcome, result.attempts, result.ok ? undefined : result.error);
+  }
+
+  private endJobAttempt(span: Span, job: JobAttempt, result: AttemptResult): void {
+    const requested = result.outcome === 'accepted' ? result.dryRun !== true : result.outcome !== 'not-sent';
+    if (requested && job.requestsBefore > 0) this.otel?.retries.add(1, this.modeAttributes(job.event, 'bullmq'));
+    let outcome: LoopsTelemetryOutcome;
+    if (result.outcome === 'accepted') outcome = result.deduplicated ? 'deduplicated' : 'sent';
+    else if (result.outcome === 'refused') outcome = 'failed';
+    else if (result.outcome === 'retryable' && !result.rateLimited && job.last) outcome = 'failed';
+    else outcome = 'retrying';
+    const attempts = job.requestsBefore + (requested ? 1 : 0);
+    this.endSpan(span, outcome, attempts, result.outcome === 'accepted' ? undefined : result.error);
+  }
+
+  private endSpan(span: Span, outcome: LoopsTelemetryOutcome, attempts: number, error: LoopsError | undefined): void {
+    if (span.isRecording()) {
+      const attributes: Attributes = { [ATTR_DELIVERY_OUTCOME]: outcome, [ATTR_DELIVERY_ATTEMPTS]: attempts };
+      if (attempts > 1) attributes[ATTR_RESEND_COUNT] = attempts - 1;
+      if (error) {
+        attributes[ATTR_ERROR_TYPE] = error.name;
+        span.setStatus({
+          code: (this.otel as Instruments).api.SpanStatusCode.ERROR,
+          message: maskEmails(error.message),
+        });
+      }
+      span.setAttributes(attributes);
+    }
+    span.end();
+  }
+
+  private countSettled(
+    eventName: string,
+    mode: LoopsDeliveryMode,
+    outcome: LoopsTelemetryOutcome,
+    error?: Error,
+  ): void {
+    const attributes: Attributes = {
+      [ATTR_EVENT_NAME]: eventName,
+      [ATTR_DELIVERY_MODE]: mode,
+      [ATTR_DELIVERY_OUTCOME]: outcome,
+    };
+    if (error) attributes[ATTR_ERROR_TYPE] = error.name;
+    this.otel?.settled.add(1, attributes);
+  }
+
+  private eventAttributes(event: PreparedEvent, mode: LoopsDeliveryMode): Attributes {
+    return {
+      [ATTR_EVENT_NAME]: event.eventName,
+      [ATTR_IDEMPOTENCY_KEY]: maskEmails(event.idempotencyKey),
+      [ATTR_DELIVERY_MODE]: mode,
+    };
+  }
+
+  private modeAttributes(event: PreparedEvent, mode: LoopsDeliveryMode): Attributes {
+    return { [ATTR_EVENT_NAME]: event.eventName, [ATTR_DELIVERY_MODE]: mode };
+  }
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * The span context as W3C `traceparent`/`tracestate`, written by hand rather than by the app's propagator: it only
+ * travels from our producer to our consumer, and must arrive whatever propagator (or none) the app configured.
+ */
+function toTraceCarrier(spanContext: SpanContext): TraceCarrier {
+  const flags = spanContext.traceFlags.toString(16).padStart(2, '0');
+  const carrier: TraceCarrier = { traceparent: `00-${spanContext.traceId}-${spanContext.spanId}-${flags}` };
+  const tracestate = spanContext.traceState?.serialize();
+  if (tracestate) carrier.tracestate = tracestate;
+  return carrier;
+}
+
+/** A context whose parent is the carried span; the root context when there is none or it does not parse. */
+function fromTraceCarrier(api: OtelApi, carrier: TraceCarrier | undefined): Context {
+  const match = carrier && TRACEPARENT.exec(carrier.traceparent);
+  if (!match) return api.ROOT_CONTEXT;
+  const spanContext: SpanContext = {
+    traceId: match[1],
+    spanId: match[2],
+    traceFlags: parseInt(match[3], 16),
+    isRemote: true,
+    ...(carrier.tracestate && { traceState: api.createTraceState(carrier.tracestate) }),
+  };
+  if (!api.isSpanContextValid(spanContext)) return api.ROOT_CONTEXT;
+  return api.trace.setSpanContext(api.ROOT_CONTEXT, spanContext);
+}

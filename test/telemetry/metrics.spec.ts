@@ -1,0 +1,225 @@
+/**
+ * Metrics (and the spans of failures) with the real OpenTelemetry SDK registered in this process: outcome counters,
+ * the queue gauges read from the engines, and the table of names the README promises.
+ */
+import { context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoopsModuleOptions } from '../../lib';
+import { MemoryBackgroundDelivery } from '../../lib/delivery/memory-background-delivery';
+import * as names from '../../lib/telemetry/telemetry-names';
+import { BullMqTestBed, describeWithRedis } from '../bullmq/support/bullmq-test-bed';
+import { LoopsCompatibleServer } from '../support/loops-server';
+import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-testing-app';
+import { RedisTestServer } from '../support/redis-server';
+import { type MetricPoint, pointValue, toMetricPoints, toSpanRecord } from './support/otel-snapshot';
+
+const spanExporter = new InMemorySpanExporter();
+const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
+const meterProvider = new MeterProvider({ readers: [reader] });
+const contextManager = new AsyncLocalStorageContextManager();
+
+/** Every metric point collected now, cumulative since the meter provider started. */
+async function collect(): Promise<MetricPoint[]> {
+  metricExporter.reset();
+  await reader.forceFlush();
+  return toMetricPoints(metricExporter.getMetrics());
+}
+
+let server: LoopsCompatibleServer;
+const apps: LoopsTestingApp[] = [];
+
+async function boot(options: Partial<LoopsModuleOptions> = {}): Promise<LoopsTestingApp> {
+  const testing = await createLoopsTestingApp(server, options);
+  apps.push(testing);
+  return testing;
+}
+
+beforeAll(async () => {
+  context.setGlobalContextManager(contextManager.enable());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] }));
+  metrics.setGlobalMeterProvider(meterProvider);
+  server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await meterProvider.shutdown();
+  metrics.disable();
+  trace.disable();
+  context.disable();
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((testing) => testing.app.close()));
+  server.reset();
+  spanExporter.reset();
+  jest.restoreAllMocks();
+});
+
+describe('outcome counters', () => {
+  it('count failed, deduplicated and dropped background events, by event name, with the error type', async () => {
+    const { loops } = await boot();
+    const before = await collect();
+    server.script({
+      kind: 'status',
+      status: 400,
+      body: { success: false, message: 'ada@example.com is on a suppression list' },
+    });
+    loops.enqueueEvent({ eventName: 'invoicePaid', email: 'ada@example.com' });
+    // A key Loops already holds, chosen by the caller: delivered before.
+    await loops.sendEvent({ eventName: 'welcome', userId: 'u1' }, { idempotencyKey: 'welcome-u1' });
+    loops.enqueueEvent({ eventName: 'welcome', userId: 'u1' }, { idempotencyKey: 'welcome-u1' });
+    loops.reportDropped('planChanged', new Error('no contact for the event'));
+    await loops.flush();
+
+    const after = await collect();
+    const counted = (outcome: string, eventName: string, mode?: string) =>
+      (pointValue(after, 'loops.events.settled', {
+        'loops.delivery.outcome': outcome,
+        'loops.event.name': eventName,
+        ...(mode && { 'loops.delivery.mode': mode }),
+      }) ?? 0) -
+      (pointValue(before, 'loops.events.settled', {
+        'loops.delivery.outcome': outcome,
+        'loops.event.name': eventName,
+      }) ?? 0);
+    expect(counted('failed', 'invoicePaid', 'memory')).toBe(1);
+    expect(
+      after.find((p) => p.name === 'loops.events.settled' && p.attributes['loops.event.name'] === 'invoicePaid')
+        ?.attributes,
+    ).toMatchObject({ 'error.type': 'LoopsApiError' });
+    expect(counted('sent', 'welcome', 'awaited')).toBe(1);
+    expect(counted('deduplicated', 'welcome', 'memory')).toBe(1);
+    expect(counted('dropped', 'planChanged')).toBe(1);
+
+    const failedSpan = spanExporter
+      .getFinishedSpans()
+      .map(toSpanRecord)
+      .find((span) => span.attributes['loops.event.name'] === 'invoicePaid' && span.name === 'loops.send_event');
+    expect(failedSpan).toMatchObject({
+      status: { code: 2, message: expect.stringContaining('a***@example.com') },
+      attributes: { 'loops.delivery.outcome': 'failed', 'error.type': 'LoopsApiError' },
+    });
+    expect(failedSpan?.status.message).not.toContain('ada@');
+  });
+
+  it('counts an awaited send that failed', async () => {
+    const { loops } = await boot({ retry: false });
+    server.script({ kind: 'status', status: 401, body: { success: false, message: 'Invalid API key' } });
+    await expect(loops.sendEvent({ eventName: 'receipt', userId: 'u2' })).rejects.toThrow('rejected the API key');
+    const points = await collect();
+    expect(
+      points.find(
+        (point) => point.name === 'loops.events.settled' && point.attributes['loops.event.name'] === 'receipt',
+      )?.attributes,
+    ).toEqual({
+      'loops.event.name': 'receipt',
+      'loops.delivery.mode': 'awaited',
+      'loops.delivery.outcome': 'failed',
+      'error.type': 'LoopsAuthError',
+    });
+  });
+});
+
+describe('queue gauges', () => {
+  it('in memory: events waiting and in flight, and the age of the oldest waiting one', async () => {
+    const { loops } = await boot({ queue: { concurrency: 1 }, shutdownTimeoutMs: 100 });
+    // The first delivery stalls (the server cuts the wait short when it closes): the others wait behind it.
+    server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+    const enqueuedAt = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(enqueuedAt);
+    for (const n of [1, 2, 3]) loops.enqueueEvent({ eventName: 'digest', userId: `u${n}` });
+    clock.mockReturnValue(enqueuedAt + 5_000);
+
+    const points = await collect();
+    const depth = points.filter((point) => point.name === 'loops.queue.depth');
+    expect(depth.map((point) => [point.attributes['loops.queue.state'], point.value]).sort()).toEqual([
+      ['active', 1],
+      ['waiting', 2],
+    ]);
+    expect(depth.every((point) => point.attributes['loops.delivery.mode'] === 'memory')).toBe(true);
+    expect(points.find((point) => point.name === 'loops.queue.oldest_waiting.age')).toMatchObject({
+      unit: 's',
+      value: 5,
+    });
+  });
+
+  it('stop asking the queue once the app is closed', async () => {
+    // The SDK keeps reporting a cumulative gauge's last points: whether the queue is still asked tells.
+    const asked = jest.spyOn(MemoryBackgroundDelivery.prototype, 'status');
+    const testing = await boot();
+    await collect();
+    expect(asked).toHaveBeenCalledTimes(1);
+    await testing.app.close();
+    apps.splice(apps.indexOf(testing), 1);
+    await collect();
+    expect(asked).toHaveBeenCalledTimes(1);
+  });
+});
+
+describeWithRedis('queue gauges with BullMQ', () => {
+  let redis: RedisTestServer;
+
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('report the jobs in Redis: waiting, active, delayed and failed, and the oldest waiting', async () => {
+    const bed = new BullMqTestBed(redis, server);
+    try {
+      // An instance that only enqueues: the jobs stay waiting.
+      const { loops } = await bed.instance({}, { worker: false });
+      const enqueuedAt = Date.now();
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(enqueuedAt);
+      for (const n of [1, 2, 3]) await loops.enqueueEventAsync({ eventName: 'digest', userId: `u${n}` });
+      clock.mockReturnValue(enqueuedAt + 90_000);
+
+      const points = await collect();
+      const depth = points.filter(
+        (point) => point.name === 'loops.queue.depth' && point.attributes['loops.delivery.mode'] === 'bullmq',
+      );
+      expect(depth.map((point) => [point.attributes['loops.queue.state'], point.value]).sort()).toEqual([
+        ['active', 0],
+        ['delayed', 0],
+        ['failed', 0],
+        ['waiting', 3],
+      ]);
+      expect(pointValue(points, 'loops.queue.oldest_waiting.age', { 'loops.delivery.mode': 'bullmq' })).toBe(90);
+    } finally {
+      await bed.tearDown();
+    }
+  }, 30_000);
+});
+
+describe('names', () => {
+  it('the README lists every metric with its unit, and no other', async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(loops\.[\w.]+)` +\| [^|]+\| `([^`]+)` +\|/gm)].map(([, name, unit]) => [
+      name,
+      unit,
+    ]);
+    const declared = Object.entries(names)
+      .filter(([constant]) => constant.startsWith('METRIC_'))
+      .map(([, name]) => name);
+    expect(rows.map(([name]) => name).sort()).toEqual([...declared].sort());
+
+    // The units in the table are those the instruments carry: collect one of each kind after a send.
+    const { loops } = await boot();
+    server.script({ kind: 'status', status: 429, headers: { 'x-ratelimit-remaining': '0' } });
+    loops.enqueueEvent({ eventName: 'digest', userId: 'u1' });
+    await loops.flush();
+    const units = new Map((await collect()).map((point) => [point.name, point.unit]));
+    for (const [name, unit] of rows) expect([name, units.get(name)]).toEqual([name, unit]);
+  }, 30_000);
+});
