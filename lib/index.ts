@@ -30,6 +30,11 @@ export { type LoopsApiKeyStatus } from './interfaces/loops-api-key-status.interf
 export { type LoopsLogKind, type LoopsLogLevel, type LoopsLogLevels } from './logging/loops-log-levels';
 export { LoopsHealthIndicator, type LoopsHealthIndicatorResult } from './health/loops-health.indicator';
 export { LoopsEventsService } from './loops-events.service';
+export { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
+export { LoopsRateLimiter } from './delivery/loops-rate-limiter';
+export { LoopsSender, type LoopsDeliveryResult } from './delivery/loops-sender';
+export { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
+export { type LoopsPreparedEvent } from './delivery/prepared-event';
 export { type LoopsPropertyValue, SendEventDto, type SendEventInput } from './dto/send-event.dto';
 export { EmitLoopsEvent, type EmitLoopsEventDecorator } from './emit-loops-event.decorator';
 export {

@@ -42,8 +42,8 @@ export class LoopsEventInterceptor implements NestInterceptor {
     let result: unknown;
     const capture = (value: unknown) => (result = value);
     // `complete` runs only when the handler succeeded: after an error, no event goes out.
-    if (awaited.length === 0 && this.loops.backgroundQueue === 'memory') {
-      // Nothing to wait for: the in-memory queue takes the events synchronously.
+    if (awaited.length === 0 && this.loops.takesEventsAtOnce) {
+      // Nothing to wait for: the background engine takes the events synchronously.
       return next.handle().pipe(tap({ next: capture, complete: () => this.enqueueAll(background, context, result) }));
     }
     return next
@@ -150,13 +150,10 @@ export class LoopsEventInterceptor implements NestInterceptor {
       try {
         if (definition.when && !definition.when(ctx)) continue;
         const event = this.buildEvent(definition, ctx);
-        const options = { idempotencyKey: definition.idempotencyKey?.(ctx) };
-        if (this.loops.backgroundQueue === 'memory') {
-          this.loops.enqueueEvent(event, options);
-          continue;
-        }
+        const taken = this.loops.queueEvent(event, { idempotencyKey: definition.idempotencyKey?.(ctx) });
+        if (typeof taken === 'string') continue;
         const reportFailure = (error: unknown) => this.reportDropped(definition, error, context);
-        queued.push(this.loops.enqueueEventAsync(event, options).then(() => undefined, reportFailure));
+        queued.push(taken.then(() => undefined, reportFailure));
       } catch (error) {
         this.reportDropped(definition, error, context);
       }

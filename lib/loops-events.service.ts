@@ -1,16 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
-import type { BackgroundDelivery } from './delivery/background-delivery';
-import { BullMqBackgroundDelivery } from './delivery/bullmq-background-delivery';
-import { DeliveryReporter } from './delivery/delivery-reporter';
-import { LoopsSender } from './delivery/loops-sender';
-import { MemoryBackgroundDelivery } from './delivery/memory-background-delivery';
-import type { PreparedEvent } from './delivery/prepared-event';
-import { RateLimiter, type SendRateLimiter } from './delivery/rate-limiter';
-import { type RedisClient, RedisConnection } from './delivery/redis-connection';
-import { RedisRateLimiter } from './delivery/redis-rate-limiter';
 import type { LoopsEventInput } from './catalog/loops-register';
+import { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
+import { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
+import { LoopsSender } from './delivery/loops-sender';
+import type { LoopsPreparedEvent } from './delivery/prepared-event';
+import { LOOPS_REDIS_CONNECTION, type RedisConnection } from './delivery/redis-connection';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
@@ -25,7 +21,6 @@ import { LoopsLog } from './logging/loops-log';
 import { buildEventBody } from './loops-event-body';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from './loops-options';
 import { LoopsTelemetry } from './telemetry/loops-telemetry';
-import { LoopsTransport } from './transport/loops-transport';
 
 /** Sends events to Loops, awaited (`sendEvent`) or in the background (`enqueueEvent`). */
 @Injectable()
@@ -33,47 +28,18 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   /** Every settled background delivery, and every event the interceptor had to drop. */
   readonly deliveries$: Observable<LoopsDeliveryOutcome>;
 
-  protected readonly logger = new Logger(LoopsEventsService.name);
-  private readonly log: LoopsLog;
-  private readonly telemetry: LoopsTelemetry;
-  private readonly apiKeyCheck: ApiKeyCheck;
-  private readonly reporter: DeliveryReporter;
-  private readonly sender: LoopsSender;
-  private readonly background: BackgroundDelivery;
-  /** The client of the rate limit shared through Redis; closed once the background engine has stopped. */
-  private readonly limiterRedis: RedisClient | undefined;
-
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
-    transport: LoopsTransport,
+    private readonly sender: LoopsSender,
+    private readonly background: LoopsBackgroundDelivery,
+    private readonly reporter: LoopsDeliveryReporter,
+    private readonly log: LoopsLog,
+    private readonly telemetry: LoopsTelemetry,
+    private readonly apiKeyCheck: ApiKeyCheck,
+    @Inject(LOOPS_REDIS_CONNECTION) private readonly redis: RedisConnection | null,
   ) {
-    const { delivery } = options;
-    this.log = new LoopsLog(this.logger, options.logLevels);
-    this.telemetry = new LoopsTelemetry(delivery.queue);
-    this.reporter = new DeliveryReporter(this.log, this.telemetry);
-    this.deliveries$ = this.reporter.outcomes$;
-    const connection = delivery.queue === 'bullmq' ? new RedisConnection(delivery.connection) : undefined;
-    let limiter: SendRateLimiter | undefined;
-    if (options.requestsPerSecond !== undefined && connection) {
-      this.limiterRedis = connection.createClient({ maxRetriesPerRequest: 1 });
-      this.limiterRedis.on('error', (error) => this.reporter.logError(`Redis (Loops rate limit): ${error.message}`));
-      const { prefix, queueName } = delivery as { prefix: string; queueName: string };
-      limiter = new RedisRateLimiter(
-        this.limiterRedis,
-        `${prefix}:${queueName}`,
-        options.requestsPerSecond,
-        options.timeoutMs,
-      );
-    } else if (options.requestsPerSecond !== undefined) {
-      limiter = new RateLimiter(options.requestsPerSecond);
-    }
-    this.sender = new LoopsSender(options, transport, limiter, this.log, this.telemetry);
-    this.background =
-      delivery.queue === 'bullmq' && connection
-        ? new BullMqBackgroundDelivery(options, delivery, this.sender, this.reporter, connection, this.telemetry)
-        : new MemoryBackgroundDelivery(options, this.sender, this.reporter, this.telemetry);
-    this.telemetry.observeQueue(() => this.background.status());
-    this.apiKeyCheck = new ApiKeyCheck(options, transport, limiter);
+    this.deliveries$ = reporter.outcomes$;
+    telemetry.observeQueue(() => background.status());
   }
 
   async onModuleInit(): Promise<void> {
@@ -143,9 +109,26 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     return prepared.idempotencyKey;
   }
 
-  /** Where background events wait: `memory` takes them synchronously, `bullmq` once Redis acknowledges. */
+  /**
+   * Queues the event in whichever background engine is bound, for a caller that waits only when it must (the
+   * interceptor): the key at once when the engine takes events at once (the in-memory queue), else a promise of it
+   * once the engine holds the event (Redis acknowledged it).
+   * @throws LoopsValidationError, LoopsQueueFullError, LoopsShutdownError as `enqueueEvent` does.
+   */
+  queueEvent(event: LoopsEventInput, options: Pick<SendEventOptions, 'idempotencyKey'> = {}): string | Promise<string> {
+    return this.background.takesEventsAtOnce
+      ? this.enqueueEvent(event, options)
+      : this.enqueueEventAsync(event, options);
+  }
+
+  /** The configured `delivery.queue`: `memory` takes events synchronously, `bullmq` once Redis acknowledges. */
   get backgroundQueue(): 'memory' | 'bullmq' {
     return this.options.delivery.queue;
+  }
+
+  /** Whether the background engine takes events at once, so that queueing one never makes a caller wait. */
+  get takesEventsAtOnce(): boolean {
+    return this.background.takesEventsAtOnce;
   }
 
   /** Background events taken by this instance and not settled yet (with BullMQ: not yet acknowledged by Redis). */
@@ -210,11 +193,12 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.background.shutdown();
     this.telemetry.shutdown();
-    this.limiterRedis?.disconnect();
+    // Only now: the engine's requests in flight held rate-limit slots in Redis until they ended.
+    this.redis?.close();
     this.reporter.complete();
   }
 
-  private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): PreparedEvent {
+  private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): LoopsPreparedEvent {
     const chosen = validateIdempotencyKey(idempotencyKey);
     const dto = validateSendEvent(event);
     this.options.catalog?.enforce(dto, this.log.catalogViolations);

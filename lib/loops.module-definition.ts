@@ -4,6 +4,11 @@ import type { LoopsModuleOptions } from './interfaces/loops-module-options.inter
 export interface LoopsModuleExtras {
   /** Register the module globally, so `@EmitLoopsEvent()` works in every module. Default true. */
   isGlobal?: boolean;
+  /**
+   * Providers added to the module after its own: what `useFactory` injects, or a class of yours bound to
+   * `LoopsBackgroundDelivery`, `LoopsRateLimiter` or `LoopsTransport` in place of the module's.
+   */
+  extraProviders?: Provider[];
 }
 
 export const {
@@ -14,16 +19,14 @@ export const {
 } = new ConfigurableModuleBuilder<LoopsModuleOptions>({ moduleName: 'Loops' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createLoopsOptions')
-  .setExtras<LoopsModuleExtras>({ isGlobal: true }, (definition, extras) => ({
+  .setExtras<LoopsModuleExtras>({ isGlobal: true, extraProviders: [] }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal ?? true,
+    providers: [...(definition.providers ?? []), ...(extras.extraProviders ?? [])],
   }))
   .build();
 
-export type LoopsModuleAsyncOptions = typeof LOOPS_ASYNC_OPTIONS_TYPE & {
-  /** Providers added to the module, e.g. what `useFactory` injects. */
-  extraProviders?: Provider[];
-};
+export type LoopsModuleAsyncOptions = typeof LOOPS_ASYNC_OPTIONS_TYPE;
 export type LoopsModuleForRootOptions = typeof LOOPS_OPTIONS_TYPE;
 
 /** What a `forRootAsync({ useClass })` or `useExisting` provider implements. */

@@ -1,4 +1,4 @@
-import type { SendRateLimiter } from '../delivery/rate-limiter';
+import type { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import { LoopsApiError } from '../errors/loops-api.error';
 import { LoopsAuthError } from '../errors/loops-auth.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
@@ -41,7 +41,7 @@ export interface LoopsAccountReaderOptions {
   apiKey: string;
   transport: LoopsTransport;
   /** Holds the reads to Loops' rate limit; none when absent. */
-  limiter?: SendRateLimiter;
+  limiter?: LoopsRateLimiter;
   /** Time limit of each request. */
   timeoutMs: number;
   /** Cancels every request, waits included. */

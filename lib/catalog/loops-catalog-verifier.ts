@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { RateLimiter } from '../delivery/rate-limiter';
+import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import { LoopsAuthError } from '../errors/loops-auth.error';
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
@@ -20,6 +20,7 @@ export class LoopsCatalogVerifier implements OnModuleInit {
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
+    private readonly limiter: LoopsRateLimiter,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -60,12 +61,13 @@ export class LoopsCatalogVerifier implements OnModuleInit {
   }
 
   private async check(signal: AbortSignal): Promise<{ teamName: string; problems: string[] }> {
-    const { apiKey, baseUrl, requestsPerSecond, verify } = this.options;
+    const { apiKey, baseUrl, verify } = this.options;
     const reader = new LoopsAccountReader({
       baseUrl,
       apiKey,
       transport: this.transport,
-      limiter: requestsPerSecond === undefined ? undefined : new RateLimiter(requestsPerSecond),
+      // The module's limiter: these reads count against the team's limit like every send.
+      limiter: this.limiter,
       timeoutMs: verify.timeoutMs,
       signal,
     });

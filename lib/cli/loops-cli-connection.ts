@@ -1,5 +1,5 @@
 import { LoopsAccountReader } from '../catalog/loops-account-reader';
-import { RateLimiter } from '../delivery/rate-limiter';
+import { MemoryRateLimiter } from '../delivery/memory-rate-limiter';
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
 import { readApiKey, readBaseUrl } from '../loops-options';
 import type { LoopsTransport } from '../transport/loops-transport';
@@ -32,7 +32,7 @@ export function connectFromEnv(
     apiKey,
     baseUrl,
     transport,
-    limiter: new RateLimiter(REQUESTS_PER_SECOND),
+    limiter: new MemoryRateLimiter(REQUESTS_PER_SECOND),
     timeoutMs: REQUEST_TIMEOUT_MS,
   });
   return { baseUrl, reader };

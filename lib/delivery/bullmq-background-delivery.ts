@@ -14,19 +14,19 @@ import { abortControllerForMany } from '../utils/abort-controller-for-many';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
 import { maskEmails } from '../utils/mask-email';
-import { settlesWithin } from '../utils/with-timeout';
+import { settlesWithin } from '../utils/settles-within';
 import { afterAttempt, type EarlierAttempts, NO_EARLIER_ATTEMPTS } from './attempt-result';
-import type { BackgroundDelivery } from './background-delivery';
+import { LoopsBackgroundDelivery } from './loops-background-delivery';
 import { retryDelay } from './backoff';
-import type { DeliveryReporter } from './delivery-reporter';
+import type { LoopsDeliveryReporter } from './loops-delivery-reporter';
 import type { LoopsSender } from './loops-sender';
-import type { PreparedEvent } from './prepared-event';
+import type { LoopsPreparedEvent } from './prepared-event';
 import type { RedisClient, RedisConnection } from './redis-connection';
 
 type BullMq = typeof import('bullmq');
 
 /** A job's data: the event, and what its attempts so far (in any instance) have shown. */
-interface StoredEvent extends PreparedEvent {
+interface StoredEvent extends LoopsPreparedEvent {
   earlier: EarlierAttempts;
   /** Requests made for it so far. */
   requests: number;
@@ -73,7 +73,8 @@ const FAILED_PAGE = 500;
  * worker and no lock, survives restarts, and is taken by whichever instance is alive. At shutdown, requests still in
  * flight are cut short and their jobs go back to waiting untouched, never to the failed set.
  */
-export class BullMqBackgroundDelivery implements BackgroundDelivery {
+export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
+  readonly takesEventsAtOnce = false;
   private readonly bullmq: BullMq;
   private readonly queue: Queue<LoopsJob>;
   /** The queue's client, ours so that its state is known: a command made while it is not ready never left. */
@@ -98,10 +99,11 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     private readonly options: ResolvedLoopsOptions,
     private readonly delivery: ResolvedBullMqDelivery,
     private readonly sender: LoopsSender,
-    private readonly reporter: DeliveryReporter,
+    private readonly reporter: LoopsDeliveryReporter,
     private readonly connection: RedisConnection,
     private readonly telemetry: LoopsTelemetry,
   ) {
+    super();
     this.bullmq = loadOptionalPeer<BullMq>('bullmq', 'delivery.queue');
     const { completed, failed } = delivery.retention;
     // Fail fast while Redis is away, instead of holding the command until it comes back.
@@ -164,12 +166,12 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     this.worker = worker;
   }
 
-  add(event: PreparedEvent): Promise<void> {
+  add(event: LoopsPreparedEvent): Promise<void> {
     this.takeOrThrow();
     return this.track(this.addWithin(event));
   }
 
-  enqueue(event: PreparedEvent): void {
+  enqueue(event: LoopsPreparedEvent): void {
     this.takeOrThrow();
     void this.track(this.holdUntilQueued(event));
   }
@@ -207,7 +209,6 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
       }
     }
     await settlesWithin(this.queue.close(), FORCED_CLOSE_MS);
-    this.queueClient.disconnect();
     this.stopped.abort();
   }
 
@@ -238,7 +239,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     };
   }
 
-  async failedEvents(query: LoopsFailedEventsQuery): Promise<LoopsFailedEvent[]> {
+  override async failedEvents(query: LoopsFailedEventsQuery): Promise<LoopsFailedEvent[]> {
     const jobs = await this.findFailed(query);
     return jobs.map((job) => ({
       eventName: job.data.eventName,
@@ -250,7 +251,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     }));
   }
 
-  async retryFailed(query: LoopsFailedEventsQuery): Promise<number> {
+  override async retryFailed(query: LoopsFailedEventsQuery): Promise<number> {
     let retried = 0;
     for (const job of await this.findFailed(query)) {
       // Another instance may have retried it since it was read: then it is no longer in the failed set.
@@ -279,7 +280,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
    * Rejects with `LoopsQueueUnavailableError` after `enqueueTimeoutMs` (or at shutdown), saying whether the event
    * may have reached Redis all the same: only a command that left for Redis and got no answer can have.
    */
-  private async addWithin(event: PreparedEvent, enqueueToken: string = randomUUID()): Promise<void> {
+  private async addWithin(event: LoopsPreparedEvent, enqueueToken: string = randomUUID()): Promise<void> {
     const ms = this.delivery.enqueueTimeoutMs;
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), ms);
@@ -314,7 +315,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
     throw this.unavailable(event, why, writes.sent, lastError);
   }
 
-  private unavailable(event: PreparedEvent, why: string, mayHaveBeenQueued: boolean, cause: unknown) {
+  private unavailable(event: LoopsPreparedEvent, why: string, mayHaveBeenQueued: boolean, cause: unknown) {
     const verdict = mayHaveBeenQueued
       ? `it may have been queued: enqueue it again with the same idempotencyKey (${event.idempotencyKey}) to be ` +
         'sure, which never delivers it twice'
@@ -332,7 +333,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
    * acknowledges it, whose outcome is then the delivery's, or until shutdown, when it is reported failed as an
    * event that may have been queued.
    */
-  private async holdUntilQueued(event: PreparedEvent): Promise<void> {
+  private async holdUntilQueued(event: LoopsPreparedEvent): Promise<void> {
     // One token for every try: a try that finds the job an earlier one made must see it as its own.
     const enqueueToken = randomUUID();
     for (;;) {
@@ -358,7 +359,7 @@ export class BullMqBackgroundDelivery implements BackgroundDelivery {
    * once `signal` aborts: the caller has been told by then.
    */
   private async queueJob(
-    event: PreparedEvent,
+    event: LoopsPreparedEvent,
     enqueueToken: string,
     writes: { sent: boolean },
     signal: AbortSignal,

@@ -1,10 +1,11 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { LoopsApiErrorDetails } from '../errors/loops-api.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsError } from '../errors/loops.error';
-import type { LoopsLog } from '../logging/loops-log';
-import type { ResolvedLoopsOptions } from '../loops-options';
-import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
-import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
+import { LoopsLog } from '../logging/loops-log';
+import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
+import { LoopsTelemetry } from '../telemetry/loops-telemetry';
+import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { readEventBody } from '../loops-event-body';
 import {
@@ -15,14 +16,14 @@ import {
   NO_EARLIER_ATTEMPTS,
 } from './attempt-result';
 import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
-import type { PreparedEvent } from './prepared-event';
-import type { SendRateLimiter } from './rate-limiter';
+import type { LoopsPreparedEvent } from './prepared-event';
+import { LoopsRateLimiter } from './loops-rate-limiter';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same relative path from lib/ and dist/
 const { version } = require('../../package.json') as { version: string };
 const USER_AGENT = `nestjs-loops/${version}`;
 
-export type DeliveryResult =
+export type LoopsDeliveryResult =
   | { ok: true; attempts: number; deduplicated: boolean; dryRun: boolean }
   | {
       ok: false;
@@ -37,13 +38,14 @@ export type DeliveryResult =
  * attempts with backoff until one settles the event (`deliver`). Every attempt of an event carries its one
  * `Idempotency-Key`, so that Loops accepts it at most once.
  */
+@Injectable()
 export class LoopsSender {
   private readonly url: string;
 
   constructor(
-    private readonly options: ResolvedLoopsOptions,
+    @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
-    private readonly limiter: SendRateLimiter | undefined,
+    private readonly limiter: LoopsRateLimiter,
     private readonly log: LoopsLog,
     private readonly telemetry: LoopsTelemetry,
   ) {
@@ -51,7 +53,7 @@ export class LoopsSender {
   }
 
   /** Attempts until Loops accepts or refuses the event, attempts run out, or `signal` aborts. */
-  async deliver(event: PreparedEvent, signal?: AbortSignal): Promise<DeliveryResult> {
+  async deliver(event: LoopsPreparedEvent, signal?: AbortSignal): Promise<LoopsDeliveryResult> {
     if (this.options.dryRun) return { ok: true, attempts: 0, deduplicated: false, dryRun: this.logDryRun(event) };
     const { attempts: maxAttempts } = this.options.retry;
     let earlier = NO_EARLIER_ATTEMPTS;
@@ -77,11 +79,11 @@ export class LoopsSender {
   }
 
   /** One request, judged. Never rejects: what went wrong is in the result. */
-  async attempt(event: PreparedEvent, earlier: EarlierAttempts, signal?: AbortSignal): Promise<AttemptResult> {
+  async attempt(event: LoopsPreparedEvent, earlier: EarlierAttempts, signal?: AbortSignal): Promise<AttemptResult> {
     if (this.options.dryRun) return { outcome: 'accepted', deduplicated: false, dryRun: this.logDryRun(event) };
     let release: () => void;
     try {
-      release = await this.acquireSlot(signal);
+      release = await this.limiter.acquire(signal);
     } catch (error) {
       return { outcome: 'not-sent', error: signal?.aborted ? abortedByCaller(signal) : toLoopsError(error) };
     }
@@ -97,7 +99,7 @@ export class LoopsSender {
     // Loops counted this request somewhere between its start and now: only a window from now is sure to
     // have passed it.
     if (response.headers['x-ratelimit-remaining'] === '0' || response.status === 429) {
-      this.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
+      this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
     }
     return judgeAnswer(
       response,
@@ -110,7 +112,7 @@ export class LoopsSender {
     );
   }
 
-  private async send(event: PreparedEvent, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
+  private async send(event: LoopsPreparedEvent, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
     // One controller and a cleared timer: AbortSignal.timeout/any cost more per request and keep their
     // timers alive long after the answer.
     const controller = new AbortController();
@@ -120,7 +122,7 @@ export class LoopsSender {
       controller.abort();
     }, this.options.timeoutMs);
     const onCallerAbort = () => controller.abort(callerSignal?.reason);
-    // Without a limiter to wait on, nothing above has looked at the signal yet.
+    // A limiter of the app's own may not have looked at the signal.
     if (callerSignal?.aborted) onCallerAbort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
@@ -152,15 +154,10 @@ export class LoopsSender {
    * Logs what would have been sent, emails masked: the property names and types, or (`dryRun: 'verbose'`) the whole
    * body. `true`, for the result's `dryRun`.
    */
-  private logDryRun(event: PreparedEvent): true {
+  private logDryRun(event: LoopsPreparedEvent): true {
     const what = this.options.dryRunValues ? event.body : describeShape(event.body);
     this.log.write('dryRun', `[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${what}`);
     return true;
-  }
-
-  private async acquireSlot(signal?: AbortSignal): Promise<() => void> {
-    if (!this.limiter) return () => undefined;
-    return this.limiter.acquire(signal);
   }
 
   /**

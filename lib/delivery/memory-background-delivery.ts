@@ -3,28 +3,30 @@ import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interfac
 import type { ResolvedLoopsOptions } from '../loops-options';
 import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { abortControllerForMany } from '../utils/abort-controller-for-many';
-import { settlesWithin } from '../utils/with-timeout';
-import type { BackgroundDelivery } from './background-delivery';
+import { settlesWithin } from '../utils/settles-within';
+import { LoopsBackgroundDelivery } from './loops-background-delivery';
 import { DeliveryQueue } from './delivery-queue';
-import type { DeliveryReporter } from './delivery-reporter';
+import type { LoopsDeliveryReporter } from './loops-delivery-reporter';
 import type { LoopsSender } from './loops-sender';
-import type { PreparedEvent } from './prepared-event';
+import type { LoopsPreparedEvent } from './prepared-event';
 
 /**
  * The default engine: a bounded in-process queue. Fast and simple; what it holds is lost if the process
  * dies, which is why shutdown drains it and reports, with its key, each event it could not deliver.
  */
-export class MemoryBackgroundDelivery implements BackgroundDelivery {
-  private readonly queue: DeliveryQueue<PreparedEvent>;
+export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
+  readonly takesEventsAtOnce = true;
+  private readonly queue: DeliveryQueue<LoopsPreparedEvent>;
   /** Aborted when shutdown gives up waiting: cuts in-flight attempts short. */
   private readonly shutdownController = abortControllerForMany();
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
     private readonly sender: LoopsSender,
-    private readonly reporter: DeliveryReporter,
+    private readonly reporter: LoopsDeliveryReporter,
     private readonly telemetry: LoopsTelemetry,
   ) {
+    super();
     this.queue = new DeliveryQueue(options.queue.concurrency, options.queue.maxPending, (event) => this.deliver(event));
   }
 
@@ -32,12 +34,12 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
     return this.queue.pending;
   }
 
-  add(event: PreparedEvent): Promise<void> {
+  add(event: LoopsPreparedEvent): Promise<void> {
     this.queue.push(event);
     return Promise.resolve();
   }
 
-  enqueue(event: PreparedEvent): void {
+  enqueue(event: LoopsPreparedEvent): void {
     this.queue.push(event);
   }
 
@@ -68,7 +70,7 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
     await this.queue.settled();
   }
 
-  private async deliver(event: PreparedEvent): Promise<void> {
+  private async deliver(event: LoopsPreparedEvent): Promise<void> {
     const { signal } = this.shutdownController;
     const result = await this.telemetry.traceDelivery(event, 'memory', () => this.sender.deliver(event, signal));
     if (result.ok)
@@ -85,7 +87,7 @@ export class MemoryBackgroundDelivery implements BackgroundDelivery {
   }
 }
 
-function summarizeNames(events: PreparedEvent[]): string {
+function summarizeNames(events: LoopsPreparedEvent[]): string {
   const counts = new Map<string, number>();
   for (const { eventName } of events) counts.set(eventName, (counts.get(eventName) ?? 0) + 1);
   return [...counts].map(([name, count]) => `${name} (${count})`).join(', ');

@@ -1,5 +1,5 @@
 /** A validated event ready to be sent, as it waits in a queue. */
-export interface PreparedEvent {
+export interface LoopsPreparedEvent {
   eventName: string;
   idempotencyKey: string;
   /**

@@ -30,6 +30,7 @@ interface IoRedisModule {
 export class RedisConnection {
   private readonly base: RedisOptions;
   private closing = false;
+  private readonly clients: RedisClient[] = [];
 
   constructor(connection: object | string) {
     this.base = readConnection(connection);
@@ -46,15 +47,23 @@ export class RedisConnection {
     return { ...this.base, ...extra, retryStrategy };
   }
 
-  /** A new client of our own. */
+  /** A new client of our own, closed by `close()`. */
   createClient(extra: RedisOptions = {}): RedisClient {
     const { Redis: RedisClient } = loadOptionalPeer<IoRedisModule>('ioredis', 'delivery.queue');
-    return new RedisClient(this.options(extra));
+    const client = new RedisClient(this.options(extra));
+    this.clients.push(client);
+    return client;
   }
 
   /** Stops reconnect attempts of every client made from these options. */
   markClosing(): void {
     this.closing = true;
+  }
+
+  /** Disconnects the clients `createClient` made: call it once nothing uses them any more. */
+  close(): void {
+    this.markClosing();
+    for (const client of this.clients.splice(0)) client.disconnect();
   }
 }
 
@@ -94,3 +103,9 @@ function parseRedisUrl(text: string): RedisOptions {
     ...(url.protocol === 'rediss:' && { tls: {} }),
   };
 }
+
+/**
+ * Internal injection token of the `RedisConnection` of BullMQ delivery, `null` with in-memory delivery. The rate
+ * limiter and the BullMQ engine make their clients from it; the service closes them once the engine has stopped.
+ */
+export const LOOPS_REDIS_CONNECTION = Symbol('LOOPS_REDIS_CONNECTION');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.error';
 import { abortableSleep } from '../utils/abortable-sleep';
-import type { SendRateLimiter } from './rate-limiter';
+import { LoopsRateLimiter } from './loops-rate-limiter';
 
 /** The part of an ioredis client the limiter uses. */
 export interface RedisScriptClient {
@@ -50,7 +50,7 @@ const MAX_POLL_MS = 50;
  * The sliding-window limiter of `RateLimiter`, shared by every instance through Redis: at most
  * `requestsPerSecond` requests in any one-second window, counted from start to end plus a window.
  */
-export class RedisRateLimiter implements SendRateLimiter {
+export class RedisRateLimiter extends LoopsRateLimiter {
   private readonly capacity: number;
   private readonly windowMs: number;
   private readonly slotsKey: string;
@@ -63,6 +63,7 @@ export class RedisRateLimiter implements SendRateLimiter {
     /** The longest one attempt may hold a slot (its timeout). */
     private readonly maxAttemptMs: number,
   ) {
+    super();
     this.capacity = Math.max(1, Math.floor(requestsPerSecond));
     this.windowMs = Math.ceil((this.capacity * 1000) / requestsPerSecond) + 2;
     this.slotsKey = `${keyPrefix}:rate-limit`;

@@ -1,22 +1,24 @@
 import { RATE_LIMIT_WINDOW_MS } from '../delivery/backoff';
-import type { SendRateLimiter } from '../delivery/rate-limiter';
+import { Inject, Injectable } from '@nestjs/common';
+import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import type { LoopsApiKeyStatus } from '../interfaces/loops-api-key-status.interface';
-import type { ResolvedLoopsOptions } from '../loops-options';
-import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
+import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
+import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 
 /**
  * Asks Loops whether it accepts the API key, and remembers the answer: however many callers ask, at most one request
  * goes out per `maxAgeMs`, and callers arriving while it is on its way share it. The request takes a slot of the
  * module's rate limiter like any send, so it never pushes an event into a 429, and is made once, without retries.
  */
+@Injectable()
 export class ApiKeyCheck {
   private last: { status: LoopsApiKeyStatus; at: number } | undefined;
   private asking: Promise<LoopsApiKeyStatus> | undefined;
 
   constructor(
-    private readonly options: ResolvedLoopsOptions,
+    @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
-    private readonly limiter: SendRateLimiter | undefined,
+    private readonly limiter: LoopsRateLimiter,
   ) {}
 
   status(maxAgeMs: number): Promise<LoopsApiKeyStatus> {
@@ -41,7 +43,7 @@ export class ApiKeyCheck {
     try {
       let release: () => void;
       try {
-        release = this.limiter ? await this.limiter.acquire(deadline.signal) : () => undefined;
+        release = await this.limiter.acquire(deadline.signal);
       } catch (error) {
         const why = deadline.signal.aborted ? `no rate-limit slot within ${timeoutMs} ms` : (error as Error).message;
         return unknown(`the key was not checked: ${why}`);
@@ -70,7 +72,7 @@ export class ApiKeyCheck {
 
   private judge(response: LoopsTransportResponse): LoopsApiKeyStatus {
     const { status, headers, body } = response;
-    if (headers['x-ratelimit-remaining'] === '0' || status === 429) this.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
+    if (headers['x-ratelimit-remaining'] === '0' || status === 429) this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
     const checkedAt = new Date();
     if (status >= 200 && status < 300) {
       const teamName = (body as { teamName?: unknown } | undefined)?.teamName;

@@ -11,13 +11,15 @@ import type {
   SpanContext,
   Tracer,
 } from '@opentelemetry/api';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AttemptResult } from '../delivery/attempt-result';
-import type { DeliveryResult } from '../delivery/loops-sender';
-import type { PreparedEvent, TraceCarrier } from '../delivery/prepared-event';
+import type { LoopsDeliveryResult } from '../delivery/loops-sender';
+import type { LoopsPreparedEvent, TraceCarrier } from '../delivery/prepared-event';
 import type { LoopsError } from '../errors/loops.error';
 import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
 import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
 import type { LoopsTransportResponse } from '../transport/loops-transport';
+import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { maskEmails } from '../utils/mask-email';
 import { tryLoadOptionalPeer } from '../utils/try-load-optional-peer';
 import {
@@ -66,7 +68,7 @@ interface Instruments {
 
 /** A BullMQ job attempt: one request, in whichever instance took the job. */
 export interface JobAttempt {
-  event: PreparedEvent;
+  event: LoopsPreparedEvent;
   /** Requests made for the event by earlier attempts. */
   requestsBefore: number;
   /** No attempt follows this one if it fails (short of a rate limit, which does not use one up). */
@@ -79,6 +81,7 @@ export interface JobAttempt {
  * at all each hook returns at once. Spans and attributes carry event names and masked idempotency keys, never an
  * email address, the API key or a property value.
  */
+@Injectable()
 export class LoopsTelemetry {
   private readonly otel: Instruments | undefined;
   /** The last `x-ratelimit-remaining` Loops sent. */
@@ -86,7 +89,10 @@ export class LoopsTelemetry {
   private readonly observers: { callback: BatchObservableCallback; observables: ObservableGauge[] }[] = [];
   private readonly remainingObserver: ObservableCallback | undefined;
 
-  constructor(private readonly backgroundMode: 'memory' | 'bullmq') {
+  private readonly backgroundMode: 'memory' | 'bullmq';
+
+  constructor(@Inject(LOOPS_RESOLVED_OPTIONS) options: ResolvedLoopsOptions) {
+    this.backgroundMode = options.delivery.queue;
     const api = tryLoadOptionalPeer<OtelApi>('@opentelemetry/api');
     if (!api) return;
     const meter = api.metrics.getMeter(LOOPS_INSTRUMENTATION_SCOPE, version);
@@ -134,7 +140,7 @@ export class LoopsTelemetry {
    * Runs `enqueue`, the hand-over of the event to the queue, after marking when it happened and, when telemetry is
    * on, in a `loops.enqueue_event` span whose context travels with the event to be the parent of its send spans.
    */
-  traceEnqueue<T>(event: PreparedEvent, enqueue: () => T): T {
+  traceEnqueue<T>(event: LoopsPreparedEvent, enqueue: () => T): T {
     event.enqueuedAt = Date.now();
     if (!this.otel) return enqueue();
     const { api, tracer } = this.otel;
@@ -166,10 +172,10 @@ export class LoopsTelemetry {
    * queued ones of the span that enqueued them, never of whatever context the queue's worker happens to run in.
    */
   async traceDelivery(
-    event: PreparedEvent,
+    event: LoopsPreparedEvent,
     mode: 'awaited' | 'memory',
-    deliver: () => Promise<DeliveryResult>,
-  ): Promise<DeliveryResult> {
+    deliver: () => Promise<LoopsDeliveryResult>,
+  ): Promise<LoopsDeliveryResult> {
     if (!this.otel) return deliver();
     const { api } = this.otel;
     const parent = mode === 'awaited' ? api.context.active() : fromTraceCarrier(api, event.traceContext);
@@ -210,7 +216,7 @@ export class LoopsTelemetry {
   }
 
   /** A background event's end, as `deliveries$` tells it. */
-  settled(outcome: LoopsDeliveryOutcome, event?: PreparedEvent): void {
+  settled(outcome: LoopsDeliveryOutcome, event?: LoopsPreparedEvent): void {
     if (!this.otel) return;
     if (outcome.status === 'dropped') {
       this.otel.settled.add(1, {
@@ -264,7 +270,7 @@ export class LoopsTelemetry {
     if (this.remainingObserver) this.otel.rateLimitRemaining.removeCallback(this.remainingObserver);
   }
 
-  private startSend(event: PreparedEvent, mode: LoopsDeliveryMode, parent: Context): Span {
+  private startSend(event: LoopsPreparedEvent, mode: LoopsDeliveryMode, parent: Context): Span {
     const { api, tracer } = this.otel as Instruments;
     const span = tracer.startSpan(SPAN_SEND_EVENT, { kind: api.SpanKind.INTERNAL }, parent);
     if (span.isRecording()) span.setAttributes(this.eventAttributes(event, mode));
@@ -279,7 +285,12 @@ export class LoopsTelemetry {
     span.end();
   }
 
-  private endDelivery(span: Span, event: PreparedEvent, mode: 'awaited' | 'memory', result: DeliveryResult): void {
+  private endDelivery(
+    span: Span,
+    event: LoopsPreparedEvent,
+    mode: 'awaited' | 'memory',
+    result: LoopsDeliveryResult,
+  ): void {
     if (result.attempts > 1) this.otel?.retries.add(result.attempts - 1, this.modeAttributes(event, mode));
     const outcome: LoopsTelemetryOutcome = result.ok ? (result.deduplicated ? 'deduplicated' : 'sent') : 'failed';
     if (mode === 'awaited') this.countSettled(event.eventName, mode, outcome, result.ok ? undefined : result.error);
@@ -329,7 +340,7 @@ export class LoopsTelemetry {
     this.otel?.settled.add(1, attributes);
   }
 
-  private eventAttributes(event: PreparedEvent, mode: LoopsDeliveryMode): Attributes {
+  private eventAttributes(event: LoopsPreparedEvent, mode: LoopsDeliveryMode): Attributes {
     return {
       [ATTR_EVENT_NAME]: event.eventName,
       [ATTR_IDEMPOTENCY_KEY]: maskEmails(event.idempotencyKey),
@@ -337,7 +348,7 @@ export class LoopsTelemetry {
     };
   }
 
-  private modeAttributes(event: PreparedEvent, mode: LoopsDeliveryMode): Attributes {
+  private modeAttributes(event: LoopsPreparedEvent, mode: LoopsDeliveryMode): Attributes {
     return { [ATTR_EVENT_NAME]: event.eventName, [ATTR_DELIVERY_MODE]: mode };
   }
 }

@@ -3,8 +3,7 @@ import type { LoopsModuleOptions } from '../interfaces/loops-module-options.inte
 import { LOOPS_MODULE_OPTIONS } from '../loops.module-definition';
 import { LoopsEventInterceptor } from '../loops-event.interceptor';
 import { LoopsEventsService } from '../loops-events.service';
-import { LOOPS_RESOLVED_OPTIONS, resolveLoopsOptions } from '../loops-options';
-import { LoopsTransport } from '../transport/loops-transport';
+import { loopsProviders } from '../loops-providers';
 import { InMemoryLoopsTransport } from './in-memory-loops-transport';
 import { LoopsTestRecorder } from './loops-test-recorder';
 
@@ -33,11 +32,8 @@ export class LoopsTestingModule {
       global: true,
       providers: [
         { provide: LOOPS_MODULE_OPTIONS, useValue: moduleOptions },
-        { provide: LOOPS_RESOLVED_OPTIONS, useFactory: resolveLoopsOptions, inject: [LOOPS_MODULE_OPTIONS] },
+        ...loopsProviders(InMemoryLoopsTransport),
         LoopsTestRecorder,
-        { provide: LoopsTransport, useClass: InMemoryLoopsTransport },
-        LoopsEventsService,
-        LoopsEventInterceptor,
       ],
       exports: [LoopsEventsService, LoopsEventInterceptor, LoopsTestRecorder, LOOPS_MODULE_OPTIONS],
     };

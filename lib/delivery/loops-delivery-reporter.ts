@@ -1,16 +1,18 @@
+import { Injectable } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import type { LoopsError } from '../errors/loops.error';
 import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
 import { readEventBody } from '../loops-event-body';
-import type { LoopsLog } from '../logging/loops-log';
-import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
-import type { PreparedEvent } from './prepared-event';
+import { LoopsLog } from '../logging/loops-log';
+import { LoopsTelemetry } from '../telemetry/loops-telemetry';
+import type { LoopsPreparedEvent } from './prepared-event';
 
 /**
- * Where every background event's end is told: one outcome on `outcomes$`, counted in the metrics, and a log line
- * when it went wrong.
+ * Where every background event's end is told: one outcome on `outcomes$` (which `LoopsEventsService.deliveries$`
+ * is), counted in the metrics, and a log line when it went wrong. A background engine of your own tells it here.
  */
-export class DeliveryReporter {
+@Injectable()
+export class LoopsDeliveryReporter {
   readonly outcomes$: Observable<LoopsDeliveryOutcome>;
   private readonly outcomes = new Subject<LoopsDeliveryOutcome>();
 
@@ -21,7 +23,7 @@ export class DeliveryReporter {
     this.outcomes$ = this.outcomes.asObservable();
   }
 
-  sent(event: PreparedEvent, result: { attempts: number; deduplicated: boolean; dryRun: boolean }): void {
+  sent(event: LoopsPreparedEvent, result: { attempts: number; deduplicated: boolean; dryRun: boolean }): void {
     if (result.deduplicated) {
       this.log.write(
         'deduplicated',
@@ -31,7 +33,11 @@ export class DeliveryReporter {
     this.emit(event, { status: 'sent', eventName: event.eventName, idempotencyKey: event.idempotencyKey, ...result });
   }
 
-  failed(event: PreparedEvent, error: LoopsError, result: { attempts: number; mayHaveBeenAccepted: boolean }): void {
+  failed(
+    event: LoopsPreparedEvent,
+    error: LoopsError,
+    result: { attempts: number; mayHaveBeenAccepted: boolean },
+  ): void {
     const input = readEventBody(event.body);
     const contact = input.email ?? `userId ${String(input.userId)}`;
     this.log.write(
@@ -65,7 +71,7 @@ export class DeliveryReporter {
     this.outcomes.complete();
   }
 
-  private emit(event: PreparedEvent | undefined, outcome: LoopsDeliveryOutcome): void {
+  private emit(event: LoopsPreparedEvent | undefined, outcome: LoopsDeliveryOutcome): void {
     this.telemetry.settled(outcome, event);
     this.outcomes.next(outcome);
   }

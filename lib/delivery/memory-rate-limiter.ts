@@ -1,15 +1,10 @@
+import { LoopsRateLimiter } from './loops-rate-limiter';
+
 interface Waiter {
   resolve: (release: () => void) => void;
   reject: (reason: unknown) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
-}
-
-/** A limiter of requests to Loops: every attempt holds a slot from `acquire` until it calls the release. */
-export interface SendRateLimiter {
-  acquire(signal?: AbortSignal): Promise<() => void>;
-  /** Holds every request back for `ms`, e.g. after Loops said its window is used up. */
-  pauseFor(ms: number): void;
 }
 
 /** Clock edges: a server stamping arrivals in whole milliseconds must not see two windows overlap. */
@@ -22,7 +17,7 @@ const EDGE_MS = 2;
  * *finishes*. The server stamps a request's arrival between those two instants, so two requests
  * sharing a slot always arrive more than a window apart, however the network delays them.
  */
-export class RateLimiter implements SendRateLimiter {
+export class MemoryRateLimiter extends LoopsRateLimiter {
   private readonly capacity: number;
   private readonly windowMs: number;
   /** When each slot is free again; `Infinity` while its request is in flight. */
@@ -32,6 +27,7 @@ export class RateLimiter implements SendRateLimiter {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(requestsPerSecond: number) {
+    super();
     // Below 1/s, one slot with a longer window keeps the same rate.
     this.capacity = Math.max(1, Math.floor(requestsPerSecond));
     this.windowMs = (this.capacity * 1000) / requestsPerSecond + EDGE_MS;

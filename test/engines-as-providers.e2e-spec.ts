@@ -1,0 +1,158 @@
+/**
+ * The background engine and the rate limiter are providers behind documented tokens: an app binds a class of its
+ * own through `extraProviders`, and every part of the module (enqueueEvent, the decorator, sendEvent, the API key
+ * check) goes through it, as it would through a pg-boss queue or a limiter shared some other way.
+ */
+import { Controller, INestApplication, Injectable, Post, type Provider } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import {
+  EmitLoopsEvent,
+  LoopsBackgroundDelivery,
+  type LoopsDeliveryOutcome,
+  LoopsDeliveryReporter,
+  LoopsEventsService,
+  LoopsModule,
+  type LoopsPreparedEvent,
+  type LoopsQueueStatus,
+  LoopsRateLimiter,
+  LoopsSender,
+} from '../lib';
+import { LoopsCompatibleServer } from './support/loops-server';
+import { TEST_API_KEY } from './support/loops-testing-app';
+
+/** A queue of the app's own: an array, delivered one at a time through the module's sender. */
+@Injectable()
+class ArrayQueue extends LoopsBackgroundDelivery {
+  readonly takesEventsAtOnce = true;
+  readonly taken: LoopsPreparedEvent[] = [];
+  private delivering = Promise.resolve();
+  private count = 0;
+
+  constructor(
+    private readonly sender: LoopsSender,
+    private readonly reporter: LoopsDeliveryReporter,
+  ) {
+    super();
+  }
+
+  get pending(): number {
+    return this.count;
+  }
+
+  add(event: LoopsPreparedEvent): Promise<void> {
+    this.enqueue(event);
+    return Promise.resolve();
+  }
+
+  enqueue(event: LoopsPreparedEvent): void {
+    this.taken.push(event);
+    this.count++;
+    this.delivering = this.delivering.then(async () => {
+      const result = await this.sender.deliver(event);
+      if (result.ok) this.reporter.sent(event, result);
+      else this.reporter.failed(event, result.error, result);
+      this.count--;
+    });
+  }
+
+  async flush(): Promise<boolean> {
+    await this.delivering;
+    return true;
+  }
+
+  async status(): Promise<LoopsQueueStatus> {
+    return { queue: 'memory', waiting: this.count, active: 0, delayed: 0, failed: 0, oldestWaitingMs: 0 };
+  }
+
+  async start(): Promise<void> {}
+
+  async shutdown(): Promise<void> {
+    await this.delivering;
+  }
+}
+
+/** A limiter of the app's own that lets everything through and counts what it let through. */
+@Injectable()
+class CountingLimiter extends LoopsRateLimiter {
+  acquired = 0;
+  paused = 0;
+
+  async acquire(): Promise<() => void> {
+    this.acquired++;
+    return () => undefined;
+  }
+
+  pauseFor(): void {
+    this.paused++;
+  }
+}
+
+@Controller('orders')
+class OrdersController {
+  @Post()
+  @EmitLoopsEvent({ eventName: 'orderPlaced', contact: () => ({ userId: 'u-route' }) })
+  place(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+let server: LoopsCompatibleServer;
+let app: INestApplication | undefined;
+
+/** An app with LoopsModule (forRoot, or forRootAsync) and `extraProviders` bound in the module. */
+async function boot(extraProviders: Provider[], how: 'forRoot' | 'forRootAsync'): Promise<INestApplication> {
+  const options = { apiKey: TEST_API_KEY, baseUrl: server.baseUrl, retry: false as const };
+  const loopsModule =
+    how === 'forRoot'
+      ? LoopsModule.forRoot({ ...options, extraProviders })
+      : LoopsModule.forRootAsync({ useFactory: () => options, extraProviders });
+  const moduleRef = await Test.createTestingModule({
+    imports: [loopsModule],
+    controllers: [OrdersController],
+  }).compile();
+  app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return app;
+}
+
+beforeEach(async () => {
+  server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
+});
+afterEach(async () => {
+  await app?.close();
+  await server.close();
+});
+
+it("a queue of the app's own, bound to LoopsBackgroundDelivery, takes what enqueueEvent and the decorator queue", async () => {
+  const booted = await boot([{ provide: LoopsBackgroundDelivery, useClass: ArrayQueue }], 'forRoot');
+  const loops = booted.get(LoopsEventsService);
+  const outcomes: LoopsDeliveryOutcome[] = [];
+  loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+  const queue = booted.get(LoopsBackgroundDelivery) as ArrayQueue;
+  expect(queue).toBeInstanceOf(ArrayQueue);
+
+  const key = loops.enqueueEvent({ eventName: 'signup', userId: 'u-direct' });
+  await request(booted.getHttpServer()).post('/orders').expect(201);
+  await loops.flush();
+
+  expect(queue.taken.map((event) => event.eventName)).toEqual(['signup', 'orderPlaced']);
+  expect(server.accepted.map((accepted) => accepted.body.userId)).toEqual(['u-direct', 'u-route']);
+  expect(outcomes).toEqual([
+    expect.objectContaining({ status: 'sent', idempotencyKey: key }),
+    expect.objectContaining({ status: 'sent', eventName: 'orderPlaced' }),
+  ]);
+  await expect(loops.queueStatus()).resolves.toMatchObject({ waiting: 0 });
+});
+
+it("a limiter of the app's own, bound to LoopsRateLimiter through forRootAsync, paces every request the module makes", async () => {
+  const booted = await boot([{ provide: LoopsRateLimiter, useClass: CountingLimiter }], 'forRootAsync');
+  const loops = booted.get(LoopsEventsService);
+  const limiter = booted.get(LoopsRateLimiter) as CountingLimiter;
+  await loops.sendEvent({ eventName: 'signup', userId: 'u1' });
+  loops.enqueueEvent({ eventName: 'signup', userId: 'u2' });
+  await loops.flush();
+  await loops.apiKeyStatus();
+  expect(limiter.acquired).toBe(3);
+  expect(server.requests).toHaveLength(3);
+});
