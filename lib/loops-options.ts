@@ -1,6 +1,7 @@
 import type { AxiosRequestConfig } from 'axios';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import type { LoopsBullMqDeliveryOptions, LoopsModuleOptions } from './interfaces/loops-module-options.interface';
+import { type ResolvedLoopsWebhooksOptions, resolveWebhooksOptions } from './webhooks/resolve-webhooks-options';
 
 const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 
@@ -17,6 +18,8 @@ export interface ResolvedLoopsOptions {
   delivery: { queue: 'memory' } | ResolvedBullMqDelivery;
   dryRun: boolean;
   http: AxiosRequestConfig;
+  /** `undefined` when no webhook route is mounted. */
+  webhooks: ResolvedLoopsWebhooksOptions | undefined;
 }
 
 export type ResolvedBullMqDelivery = Required<LoopsBullMqDeliveryOptions>;
@@ -63,6 +66,7 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     delivery: readDelivery(options.delivery),
     dryRun,
     http: readObject(options.http, 'http') as AxiosRequestConfig,
+    webhooks: resolveWebhooksOptions(options.webhooks),
   };
 }
 

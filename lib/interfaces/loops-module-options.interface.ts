@@ -1,4 +1,5 @@
 import type { AxiosRequestConfig } from 'axios';
+import type { LoopsWebhooksOptions } from '../webhooks/loops-webhooks-options.interface';
 
 export interface LoopsRetryOptions {
   /** Attempts in all, the first included. Default 4. */
@@ -64,4 +65,6 @@ export interface LoopsModuleOptions {
   dryRun?: boolean;
   /** Extra axios config (proxy, agents, headers). It cannot replace the URL, method, body or `Authorization`. */
   http?: AxiosRequestConfig;
+  /** Receive Loops webhooks at a route of this app; nothing is mounted without it. See `LoopsWebhooksOptions`. */
+  webhooks?: LoopsWebhooksOptions;
 }
