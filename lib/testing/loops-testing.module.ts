@@ -1,17 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { LoopsModuleOptions } from '../interfaces/loops-module-options.interface';
 import { LOOPS_MODULE_OPTIONS } from '../loops.module-definition';
 import { LoopsEventInterceptor } from '../loops-event.interceptor';
 import { LoopsEventsService } from '../loops-events.service';
 import { LOOPS_RESOLVED_OPTIONS, resolveLoopsOptions } from '../loops-options';
 import { LoopsTransport } from '../transport/loops-transport';
+import { LOOPS_WEBHOOK_PROVIDERS } from '../webhooks/loops-webhook.providers';
 import { InMemoryLoopsTransport } from './in-memory-loops-transport';
 import { LoopsTestRecorder } from './loops-test-recorder';
 
-/** The delivery options a test may set; the key and the URL are never used. */
+/** The delivery options a test may set (the key and the URL are never used), and the webhook receiver's. */
 export type LoopsTestingModuleOptions = Pick<
   LoopsModuleOptions,
-  'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs'
+  'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs' | 'webhooks'
 >;
 
 /**
@@ -31,6 +33,7 @@ export class LoopsTestingModule {
     return {
       module: LoopsTestingModule,
       global: true,
+      imports: [DiscoveryModule],
       providers: [
         { provide: LOOPS_MODULE_OPTIONS, useValue: moduleOptions },
         { provide: LOOPS_RESOLVED_OPTIONS, useFactory: resolveLoopsOptions, inject: [LOOPS_MODULE_OPTIONS] },
@@ -38,6 +41,7 @@ export class LoopsTestingModule {
         { provide: LoopsTransport, useClass: InMemoryLoopsTransport },
         LoopsEventsService,
         LoopsEventInterceptor,
+        ...LOOPS_WEBHOOK_PROVIDERS,
       ],
       exports: [LoopsEventsService, LoopsEventInterceptor, LoopsTestRecorder, LOOPS_MODULE_OPTIONS],
     };
