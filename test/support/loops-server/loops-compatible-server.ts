@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
+import { LoopsWebhookSender } from './loops-webhook-sender';
 
 export interface LoopsServerOptions {
   /** Requests must send `Authorization: Bearer <apiKey>`. Default `test-key`. */
@@ -10,6 +11,8 @@ export interface LoopsServerOptions {
   teamName?: string;
   /** Port to listen on. Default 0 (a free port); the CLI sets it from `PORT`. */
   port?: number;
+  /** The account's webhook signing secret (`whsec_...`). Default: a random one. */
+  webhookSecret?: string;
 }
 
 export type LoopsServerAnswer =
@@ -152,6 +155,8 @@ function findOverlongText(object: Record<string, unknown>, prefix: string): stri
 export class LoopsCompatibleServer {
   readonly requests: RecordedRequest[] = [];
   readonly accepted: AcceptedEvent[] = [];
+  /** Sends signed webhooks, as Loops does to the endpoint set in its webhook settings. */
+  readonly webhooks: LoopsWebhookSender;
   rateLimitPerSecond: number;
 
   private readonly apiKey: string;
@@ -172,6 +177,7 @@ export class LoopsCompatibleServer {
     this.teamName = options.teamName ?? 'Test team';
     this.rateLimitPerSecond = options.rateLimitPerSecond ?? 10;
     this.port = options.port ?? 0;
+    this.webhooks = new LoopsWebhookSender(options.webhookSecret);
   }
 
   static async start(options: LoopsServerOptions = {}): Promise<LoopsCompatibleServer> {
