@@ -111,7 +111,7 @@ export class LoopsWebhookReceiver {
       return 'failed';
     }
     try {
-      await this.store.complete(context.webhookId, handler.key, token);
+      await this.store.complete(context.webhookId, handler.key);
     } catch (error) {
       // The handler did its work; a redelivery after its claim lapses will run it again.
       this.logger.error(`${where} succeeded, but the deduplication store failed to record it (${describe(error)})`);

@@ -11,8 +11,8 @@ export type WebhookClaim = 'claimed' | 'done' | 'busy';
 export interface WebhookDeliveryStore {
   /** Claims the pair for a run, for `claimSeconds`, with `token` naming this run. */
   claim(webhookId: string, handlerKey: string, token: string): Promise<WebhookClaim>;
-  /** The run succeeded: redeliveries skip the handler for `ttlSeconds`. */
-  complete(webhookId: string, handlerKey: string, token: string): Promise<void>;
+  /** The run succeeded: redeliveries skip the handler for `ttlSeconds`, even if its claim had lapsed meanwhile. */
+  complete(webhookId: string, handlerKey: string): Promise<void>;
   /** The run failed: the next delivery runs the handler again. A claim taken over by another run is left alone. */
   release(webhookId: string, handlerKey: string, token: string): Promise<void>;
   close(): Promise<void>;

@@ -26,7 +26,7 @@ function behavesAsAStore(create: () => Promise<WebhookDeliveryStore>): void {
 
   it('remembers a success: the pair is done from then on', async () => {
     await store.claim('msg_1', 'A.handle', 't1');
-    await store.complete('msg_1', 'A.handle', 't1');
+    await store.complete('msg_1', 'A.handle');
     expect(await store.claim('msg_1', 'A.handle', 't2')).toBe('done');
   });
 
@@ -44,7 +44,7 @@ function behavesAsAStore(create: () => Promise<WebhookDeliveryStore>): void {
 
   it('keeps ids apart that share a prefix up to a separator', async () => {
     await store.claim('msg:1', 'A.handle', 't1');
-    await store.complete('msg:1', 'A.handle', 't1');
+    await store.complete('msg:1', 'A.handle');
     expect(await store.claim('msg', 'A.handle', 't2')).toBe('claimed');
     expect(await store.claim('msg:1:A.handle', 'A.handle', 't3')).toBe('claimed');
     expect(await store.claim('msg:1', 'A.handle2', 't4')).toBe('claimed');
@@ -62,7 +62,7 @@ describe('MemoryWebhookDeliveryStore', () => {
     expect(await store.claim('msg_hung', 'A.handle', 't2')).toBe('busy');
     now += 2;
     expect(await store.claim('msg_hung', 'A.handle', 't3')).toBe('claimed');
-    await store.complete('msg_hung', 'A.handle', 't3');
+    await store.complete('msg_hung', 'A.handle');
     now += 3_599_999;
     expect(await store.claim('msg_hung', 'A.handle', 't4')).toBe('done');
     now += 2;
@@ -73,7 +73,7 @@ describe('MemoryWebhookDeliveryStore', () => {
     const store = new MemoryWebhookDeliveryStore({ ...OPTIONS, maxEntries: 100 });
     for (let index = 0; index < 1_000; index++) {
       await store.claim(`msg_${index}`, 'A.handle', 't');
-      await store.complete(`msg_${index}`, 'A.handle', 't');
+      await store.complete(`msg_${index}`, 'A.handle');
       expect(store.size).toBeLessThanOrEqual(100);
     }
     expect(await store.claim('msg_999', 'A.handle', 't')).toBe('done');
@@ -86,7 +86,7 @@ describe('MemoryWebhookDeliveryStore', () => {
     const store = new MemoryWebhookDeliveryStore(OPTIONS, () => now);
     for (let index = 0; index < 50; index++) {
       await store.claim(`msg_${index}`, 'A.handle', 't');
-      await store.complete(`msg_${index}`, 'A.handle', 't');
+      await store.complete(`msg_${index}`, 'A.handle');
     }
     now += OPTIONS.ttlSeconds * 1000 + 1;
     await store.claim('msg_new', 'A.handle', 't');
@@ -117,7 +117,7 @@ describe('MemoryWebhookDeliveryStore', () => {
     const key = 'bull:test:webhooks:A.handle:msg_ttl';
     expect(await client.pttl(key)).toBeGreaterThan(55_000);
     expect(await client.pttl(key)).toBeLessThanOrEqual(60_000);
-    await store.complete('msg_ttl', 'A.handle', 't1');
+    await store.complete('msg_ttl', 'A.handle');
     expect(await client.get(key)).toBe('done');
     expect(await client.pttl(key)).toBeGreaterThan(3_590_000);
     expect(await client.pttl(key)).toBeLessThanOrEqual(3_600_000);
