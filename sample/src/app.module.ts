@@ -7,11 +7,16 @@ import { AccountsModule } from './accounts/accounts.module';
 /** Exported so that tests can swap it for `LoopsTestingModule` (`overrideModule` matches it by reference). */
 export const loopsModule = LoopsModule.forRootAsync({
   inject: [ConfigService],
-  useFactory: (config: ConfigService) => ({
-    apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
-    // An empty `LOOPS_BASE_URL=` line in .env means Loops itself.
-    baseUrl: config.get<string>('LOOPS_BASE_URL') || undefined,
-  }),
+  useFactory: (config: ConfigService) => {
+    // The webhook route is mounted only when the secret from Loops' webhook settings is set.
+    const webhookSecret = config.get<string>('LOOPS_WEBHOOK_SECRET');
+    return {
+      apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
+      // An empty `LOOPS_BASE_URL=` line in .env means Loops itself.
+      baseUrl: config.get<string>('LOOPS_BASE_URL') || undefined,
+      webhooks: webhookSecret ? { secret: webhookSecret } : undefined,
+    };
+  },
 });
 
 @Module({
