@@ -44,6 +44,8 @@ export async function postLoopsWebhook(
       {
         host: '127.0.0.1',
         port: address.port,
+        // No keep-alive: a pooled connection would hold the app's server open after the test.
+        agent: false,
         method: 'POST',
         path,
         headers: { ...signed.headers, ...options.headers, 'content-length': Buffer.byteLength(signed.body) },

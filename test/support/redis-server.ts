@@ -36,7 +36,8 @@ export class RedisTestServer {
   }
 
   async stop(): Promise<void> {
-    if (this.process.exitCode !== null) return;
+    // A process killed by a signal has no exit code, only a signal code; waiting for its exit again would hang.
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.process.once('exit', resolve));
     this.process.kill('SIGKILL');
     await exited;

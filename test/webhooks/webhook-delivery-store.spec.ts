@@ -113,14 +113,17 @@ describe('MemoryWebhookDeliveryStore', () => {
 
   it('expires a claim after claimSeconds and a success after ttlSeconds, in Redis', async () => {
     const store = new RedisWebhookDeliveryStore(new Redis(redis.connection), 'bull:test:webhooks', OPTIONS);
-    await store.claim('msg_ttl', 'A.handle', 't1');
-    const key = 'bull:test:webhooks:A.handle:msg_ttl';
-    expect(await client.pttl(key)).toBeGreaterThan(55_000);
-    expect(await client.pttl(key)).toBeLessThanOrEqual(60_000);
-    await store.complete('msg_ttl', 'A.handle');
-    expect(await client.get(key)).toBe('done');
-    expect(await client.pttl(key)).toBeGreaterThan(3_590_000);
-    expect(await client.pttl(key)).toBeLessThanOrEqual(3_600_000);
-    await store.close();
+    try {
+      await store.claim('msg_ttl', 'A.handle', 't1');
+      const key = 'bull:test:webhooks:A.handle:msg_ttl';
+      expect(await client.pttl(key)).toBeGreaterThan(55_000);
+      expect(await client.pttl(key)).toBeLessThanOrEqual(60_000);
+      await store.complete('msg_ttl', 'A.handle');
+      expect(await client.get(key)).toBe('done');
+      expect(await client.pttl(key)).toBeGreaterThan(3_590_000);
+      expect(await client.pttl(key)).toBeLessThanOrEqual(3_600_000);
+    } finally {
+      await store.close();
+    }
   });
 });

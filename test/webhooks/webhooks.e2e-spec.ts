@@ -6,6 +6,7 @@ import { buildLoopsWebhookPayload, postLoopsWebhook, signLoopsWebhook } from '..
 import { MISSING_RAW_BODY_MESSAGE } from '../../lib/webhooks/loops-webhook-receiver';
 import { CapturingLogger } from '../support/capturing-logger';
 import { LoopsWebhookSender } from '../support/loops-server';
+import { gate, openAllGates } from './support/gate';
 import { AuditTrail, type HandledWebhook, RecordingHandlers } from './support/recording-handlers';
 import {
   createWebhookTestApp,
@@ -32,7 +33,10 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
     handlers = app.get(RecordingHandlers);
     audit = options.providers && !options.providers.includes(AuditTrail) ? undefined : app.get(AuditTrail);
   }
-  afterEach(() => app?.close());
+  afterEach(async () => {
+    openAllGates();
+    await app?.close();
+  });
 
   const http = () => request(app.getHttpServer());
   const hardBounced = () => buildLoopsWebhookPayload('email.hardBounced');
@@ -54,6 +58,17 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
         expect(entry.event).toEqual(payload);
         expect(entry.context).toEqual({ webhookId: 'msg_bounce_1', sentAt });
       }
+    });
+
+    it('verifies the bytes as sent: a body formatted unlike JSON.stringify, with \\u escapes, is accepted', async () => {
+      const body =
+        '{\n  "eventName" : "email.hardBounced",\n  "eventTime": 1734425918,\n  "webhookSchemaVersion": "1.0.0",\n  "sourceType": "campaign",\n  "email": {"id": "e1", "emailMessageId": "m1", "subject": "Caf\\u00e9"},\n  "contactIdentity": {"id": "c1", "email": "ada@example.com", "userId": null}\n}';
+      const signed = signLoopsWebhook(body, { secret });
+      await http().post(PATH).set(signed.headers).send(body).expect(204);
+      expect(handlers.handled.map((entry) => (entry.event as { email: { subject: string } }).email.subject)).toEqual([
+        'Café',
+        'Café',
+      ]);
     });
 
     it('runs a handler of several types for each of them, and nothing of other types', async () => {
@@ -121,13 +136,12 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
 
     it('runs the handlers of different messages concurrently', async () => {
       let entered = 0;
-      let releaseAll!: () => void;
-      const allEntered = new Promise<void>((resolve) => (releaseAll = resolve));
+      const allEntered = gate();
       handlers.during(async () => {
-        if (++entered === 4) releaseAll();
+        if (++entered === 4) allEntered.open();
         // Each handler waits until the handlers of both messages are running: run one after the other, they
         // would never get there and the requests would time out.
-        await allEntered;
+        await allEntered.wait;
       });
       const results = await Promise.all([
         postLoopsWebhook(app, hardBounced(), { webhookId: 'msg_a' }),
@@ -138,21 +152,19 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
     });
 
     it('answers 409 to a delivery of a message whose handler is still running, which then runs once', async () => {
-      let entered!: () => void;
-      const running = new Promise<void>((resolve) => (entered = resolve));
-      let finish!: () => void;
-      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const running = gate();
+      const finished = gate();
       handlers.during(async (entry: HandledWebhook) => {
         if (entry.handler !== 'contactCreated') return;
-        entered();
-        await finished;
+        running.open();
+        await finished.wait;
       });
       const payload = buildLoopsWebhookPayload('contact.created');
       const first = postLoopsWebhook(app, payload, { webhookId: 'msg_slow' });
-      await running;
+      await running.wait;
       const second = await postLoopsWebhook(app, payload, { webhookId: 'msg_slow' });
       expect(second.status).toBe(409);
-      finish();
+      finished.open();
       expect((await first).status).toBe(204);
       expect(handlers.names()).toEqual(['contactCreated contact.created']);
       // The "*" handler took its own claim and ran once, on the first delivery.
