@@ -1,4 +1,4 @@
-import type { Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { ResolvedLoopsOptions } from '../loops-options';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
 import { MemoryWebhookDeliveryStore } from './memory-webhook-delivery-store';

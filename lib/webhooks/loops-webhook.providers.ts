@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Provider } from '@nestjs/common';
 import { LoopsWebhookExplorer } from './loops-webhook-explorer';
 import { LoopsWebhookRoute } from './loops-webhook-route';
 
