@@ -62,3 +62,40 @@ export { LoopsNetworkError } from './errors/loops-network.error';
 export { LoopsQueueFullError } from './errors/loops-queue-full.error';
 export { LoopsShutdownError } from './errors/loops-shutdown.error';
 export { LoopsQueueUnavailableError } from './errors/loops-queue-unavailable.error';
+export {
+  type LoopsWebhookDeduplicationOptions,
+  type LoopsWebhooksOptions,
+} from './webhooks/loops-webhooks-options.interface';
+export { OnLoopsWebhook, type LoopsWebhookHandlerMethod } from './webhooks/on-loops-webhook.decorator';
+export { type LoopsWebhookContext } from './webhooks/loops-webhook-context.interface';
+export {
+  isLoopsWebhookEvent,
+  LOOPS_WEBHOOK_EVENT_NAMES,
+  type LoopsCampaignEmailSentWebhook,
+  type LoopsContactCreatedWebhook,
+  type LoopsContactDeletedWebhook,
+  type LoopsContactMailingListSubscribedWebhook,
+  type LoopsContactMailingListUnsubscribedWebhook,
+  type LoopsContactUnsubscribedWebhook,
+  type LoopsEmailClickedWebhook,
+  type LoopsEmailDeliveredWebhook,
+  type LoopsEmailHardBouncedWebhook,
+  type LoopsEmailOpenedWebhook,
+  type LoopsEmailResubscribedWebhook,
+  type LoopsEmailSoftBouncedWebhook,
+  type LoopsEmailSpamReportedWebhook,
+  type LoopsEmailUnsubscribedWebhook,
+  type LoopsLoopEmailSentWebhook,
+  type LoopsTestingTestEventWebhook,
+  type LoopsTransactionalEmailSentWebhook,
+  type LoopsUnknownWebhookPayload,
+  type LoopsWebhookBase,
+  type LoopsWebhookContact,
+  type LoopsWebhookContactIdentity,
+  type LoopsWebhookEmail,
+  type LoopsWebhookEvent,
+  type LoopsWebhookEventName,
+  type LoopsWebhookMailingList,
+  type LoopsWebhookPayload,
+  type LoopsWebhookTopic,
+} from './webhooks/loops-webhook-events';

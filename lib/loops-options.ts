@@ -13,6 +13,7 @@ import type {
 } from './interfaces/loops-module-options.interface';
 import { readAxiosInstance } from './transport/read-axios-instance';
 import { keysOf, readBoolean, readNumber, readObject, rejectUnknownKeys } from './utils/read-option';
+import { type ResolvedLoopsWebhooksOptions, resolveWebhooksOptions } from './webhooks/resolve-webhooks-options';
 
 const DEFAULT_BASE_URL = 'https://app.loops.so/api/v1';
 const DAY_MS = 24 * 3600 * 1000;
@@ -40,6 +41,7 @@ const MODULE_OPTIONS = keysOf<LoopsModuleOptions>()(
   'verify',
   'verifyTimeoutMs',
   'logLevels',
+  'webhooks',
 );
 const RETRY_OPTIONS = keysOf<LoopsRetryOptions>()('attempts', 'minDelayMs', 'maxDelayMs');
 const RATE_LIMIT_OPTIONS = keysOf<LoopsRateLimitOptions>()('requestsPerSecond');
@@ -75,6 +77,8 @@ export interface ResolvedLoopsOptions extends ResolvedCatalogOptions {
   /** `undefined`: the transport makes an axios instance of its own. */
   axiosInstance: LoopsAxiosInstance | undefined;
   logLevels: Record<LoopsLogKind, LoopsLogLevel | false>;
+  /** `undefined` when no webhook route is mounted. */
+  webhooks: ResolvedLoopsWebhooksOptions | undefined;
 }
 
 export interface ResolvedBullMqDelivery extends Required<Omit<LoopsBullMqDeliveryOptions, 'retention'>> {
@@ -135,6 +139,7 @@ export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): Re
     axiosInstance: readAxiosInstance(options.axiosInstance),
     logLevels: resolveLogLevels(options.logLevels),
     ...resolveCatalogOptions(options),
+    webhooks: resolveWebhooksOptions(options.webhooks),
   };
 }
 

@@ -18,6 +18,7 @@ import { LOOPS_MODULE_OPTIONS } from './loops.module-definition';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions, resolveLoopsOptions } from './loops-options';
 import { LoopsTelemetry } from './telemetry/loops-telemetry';
 import { LoopsTransport } from './transport/loops-transport';
+import { LOOPS_WEBHOOK_PROVIDERS } from './webhooks/loops-webhook.providers';
 
 /**
  * The providers of `LoopsModule` and `LoopsTestingModule`, which differ only in their transport. The rate limiter
@@ -47,6 +48,7 @@ export function loopsProviders(transport: Type<LoopsTransport>): Provider[] {
     LoopsEventsService,
     LoopsEventInterceptor,
     LoopsCatalogVerifier,
+    ...LOOPS_WEBHOOK_PROVIDERS,
   ];
 }
 

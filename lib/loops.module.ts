@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ConfigurableModuleClass, LOOPS_MODULE_OPTIONS } from './loops.module-definition';
 import { LoopsEventInterceptor } from './loops-event.interceptor';
 import { LoopsEventsService } from './loops-events.service';
@@ -9,6 +10,8 @@ import { HttpLoopsTransport } from './transport/http-loops-transport';
  * `LoopsModule.forRoot(options)` / `LoopsModule.forRootAsync({ ... })`. Global unless `isGlobal: false`.
  */
 @Module({
+  // DiscoveryService finds the @OnLoopsWebhook() handlers.
+  imports: [DiscoveryModule],
   providers: loopsProviders(HttpLoopsTransport),
   exports: [LoopsEventsService, LoopsEventInterceptor, LOOPS_MODULE_OPTIONS],
 })

@@ -2,6 +2,7 @@ import type { AxiosRequestConfig } from 'axios';
 import type { LoopsCatalogOptions } from '../catalog/catalog-options';
 import type { LoopsLogLevels } from '../logging/loops-log-levels';
 import type { LoopsAxiosInstance } from './loops-axios-instance.interface';
+import type { LoopsWebhooksOptions } from '../webhooks/loops-webhooks-options.interface';
 
 export interface LoopsRetryOptions {
   /** Attempts in all, the first included. Default 4. */
@@ -102,4 +103,6 @@ export interface LoopsModuleOptions extends LoopsCatalogOptions {
   axiosInstance?: LoopsAxiosInstance;
   /** The level of each kind of log line (`failed`, `dropped`, ...), or `false` to leave it out. */
   logLevels?: LoopsLogLevels;
+  /** Receive Loops webhooks at a route of this app; nothing is mounted without it. See `LoopsWebhooksOptions`. */
+  webhooks?: LoopsWebhooksOptions;
 }

@@ -6,3 +6,6 @@ export {
   type WaitForOptions,
 } from './loops-test-recorder';
 export { InMemoryLoopsTransport } from './in-memory-loops-transport';
+export { signLoopsWebhook, type SignedLoopsWebhook, type SignLoopsWebhookOptions } from './sign-loops-webhook';
+export { postLoopsWebhook, type PostLoopsWebhookOptions, type PostLoopsWebhookResult } from './post-loops-webhook';
+export { buildLoopsWebhookPayload, type LoopsWebhookPayloadOverrides } from './loops-webhook-payloads';

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { LoopsModuleOptions } from '../interfaces/loops-module-options.interface';
 import { LOOPS_MODULE_OPTIONS } from '../loops.module-definition';
 import { LoopsEventInterceptor } from '../loops-event.interceptor';
@@ -7,10 +8,10 @@ import { loopsProviders } from '../loops-providers';
 import { InMemoryLoopsTransport } from './in-memory-loops-transport';
 import { LoopsTestRecorder } from './loops-test-recorder';
 
-/** The delivery options a test may set; the key and the URL are never used. */
+/** The delivery options a test may set (the key and the URL are never used), and the webhook receiver's. */
 export type LoopsTestingModuleOptions = Pick<
   LoopsModuleOptions,
-  'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs' | 'catalog' | 'catalogViolations'
+  'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs' | 'catalog' | 'catalogViolations' | 'webhooks'
 >;
 
 /**
@@ -30,6 +31,7 @@ export class LoopsTestingModule {
     return {
       module: LoopsTestingModule,
       global: true,
+      imports: [DiscoveryModule],
       providers: [
         { provide: LOOPS_MODULE_OPTIONS, useValue: moduleOptions },
         ...loopsProviders(InMemoryLoopsTransport),

@@ -8,15 +8,20 @@ import { catalog } from './loops.catalog';
 /** Exported so that tests can swap it for `LoopsTestingModule` (`overrideModule` matches it by reference). */
 export const loopsModule = LoopsModule.forRootAsync({
   inject: [ConfigService],
-  useFactory: (config: ConfigService) => ({
-    apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
-    // An empty `LOOPS_BASE_URL=` line in .env means Loops itself.
-    baseUrl: config.get<string>('LOOPS_BASE_URL') || undefined,
-    // Every event is checked against it before it is sent; the code is checked against it when it compiles.
-    catalog,
-    // LOOPS_VERIFY=warn (or error) checks the key and the catalog against the Loops account at start-up.
-    verify: config.get<LoopsVerifyMode>('LOOPS_VERIFY') || 'off',
-  }),
+  useFactory: (config: ConfigService) => {
+    // The webhook route is mounted only when the secret from Loops' webhook settings is set.
+    const webhookSecret = config.get<string>('LOOPS_WEBHOOK_SECRET');
+    return {
+      apiKey: config.getOrThrow<string>('LOOPS_API_KEY'),
+      // An empty `LOOPS_BASE_URL=` line in .env means Loops itself.
+      baseUrl: config.get<string>('LOOPS_BASE_URL') || undefined,
+      // Every event is checked against it before it is sent; the code is checked against it when it compiles.
+      catalog,
+      // LOOPS_VERIFY=warn (or error) checks the key and the catalog against the Loops account at start-up.
+      verify: config.get<LoopsVerifyMode>('LOOPS_VERIFY') || 'off',
+      webhooks: webhookSecret ? { secret: webhookSecret } : undefined,
+    };
+  },
 });
 
 @Module({

@@ -3,8 +3,17 @@ import { type LoopsDeliveryOutcome, LoopsEventsService } from 'nestjs-loops';
 import { type AcceptedEvent, LoopsCompatibleServer } from '../../test/support/loops-server';
 import { AppModule } from './app.module';
 import { type DemoCall, DEMO_TRIAL_DAYS, EXPECTED_EVENTS, runDemoRequests } from './demo/demo-requests';
+import { type DemoWebhook, runDemoWebhooks, WEBHOOKS_PATH } from './demo/demo-webhooks';
 import { findEventProblems } from './demo/find-event-problems';
-import { countNames, describeCallProblem, formatAcceptedEvent, formatCall, formatDelivery } from './demo/format-demo';
+import {
+  countNames,
+  describeCallProblem,
+  describeWebhookProblem,
+  formatAcceptedEvent,
+  formatCall,
+  formatDelivery,
+  formatWebhook,
+} from './demo/format-demo';
 import { type EnvVars, withEnv } from './demo/with-env';
 
 /** The key the local Loops-compatible server expects. */
@@ -26,6 +35,8 @@ export interface DemoReport {
   received: AcceptedEvent[];
   /** How each event the app queued in the background ended. */
   deliveries: LoopsDeliveryOutcome[];
+  /** The signed webhooks the local server sent to the app; none against Loops. */
+  webhooks: DemoWebhook[];
   lines: string[];
 }
 
@@ -45,8 +56,18 @@ export async function runDemo({
   const server = env.LOOPS_API_KEY ? undefined : await LoopsCompatibleServer.start();
   try {
     const appEnv: EnvVars = server
-      ? { LOOPS_API_KEY: LOCAL_API_KEY, LOOPS_BASE_URL: server.baseUrl, TRIAL_DAYS: DEMO_TRIAL_DAYS }
-      : { LOOPS_API_KEY: env.LOOPS_API_KEY, LOOPS_BASE_URL: env.LOOPS_BASE_URL, TRIAL_DAYS: DEMO_TRIAL_DAYS };
+      ? {
+          LOOPS_API_KEY: LOCAL_API_KEY,
+          LOOPS_BASE_URL: server.baseUrl,
+          TRIAL_DAYS: DEMO_TRIAL_DAYS,
+          LOOPS_WEBHOOK_SECRET: server.webhooks.secret,
+        }
+      : {
+          LOOPS_API_KEY: env.LOOPS_API_KEY,
+          LOOPS_BASE_URL: env.LOOPS_BASE_URL,
+          TRIAL_DAYS: DEMO_TRIAL_DAYS,
+          LOOPS_WEBHOOK_SECRET: undefined,
+        };
     say(
       server
         ? `No LOOPS_API_KEY set: the sample app sends its events to a local Loops-compatible server (${server.baseUrl}).`
@@ -56,10 +77,24 @@ export async function runDemo({
       '',
       'Requests to the sample app:',
     );
-    const { calls, deliveries } = await withEnv(appEnv, () => driveSampleApp((call) => say(...formatCall(call))));
+    const sendWebhooks = server
+      ? async (appUrl: string, calls: DemoCall[]): Promise<DemoWebhook[]> => {
+          const jane = calls[0]?.response as { id?: string; email?: string } | undefined;
+          if (!jane?.id || !jane.email) return [];
+          say('', `Webhooks the local Loops server signed and sent to the app (POST ${WEBHOOKS_PATH}):`);
+          return runDemoWebhooks(appUrl, server.webhooks, { id: jane.id, email: jane.email }, (webhook) =>
+            say(...formatWebhook(webhook)),
+          );
+        }
+      : undefined;
+    const { calls, deliveries, webhooks } = await withEnv(appEnv, () =>
+      driveSampleApp((call) => say(...formatCall(call)), sendWebhooks),
+    );
     const received = server ? [...server.accepted] : [];
     const problems = [
       ...calls.filter((call) => !call.ok).map(describeCallProblem),
+      ...webhooks.filter((webhook) => !webhook.ok).map(describeWebhookProblem),
+      ...(server && webhooks.length === 0 ? ['no webhook was sent: the sign-up they are about failed'] : []),
       ...deliveries.filter((outcome) => outcome.status !== 'sent').map((outcome) => formatDelivery(outcome).trim()),
       ...(server ? findEventProblems(EXPECTED_EVENTS, received) : []),
     ];
@@ -78,23 +113,39 @@ export async function runDemo({
           ? `OK: the ${received.length} events the requests should send arrived (${names}).`
           : 'OK: every request got the answer expected, and Loops accepted every event.',
     );
-    return { mode: server ? 'local' : 'loops', ok: problems.length === 0, calls, received, deliveries, lines };
+    return {
+      mode: server ? 'local' : 'loops',
+      ok: problems.length === 0,
+      calls,
+      received,
+      deliveries,
+      webhooks,
+      lines,
+    };
   } finally {
     await server?.close();
   }
 }
 
-/** Boots the sample app on a free port, runs the requests, then closes it, which delivers what is still queued. */
+/**
+ * Boots the sample app on a free port, runs the requests and then `sendWebhooks`, then closes it, which delivers
+ * what is still queued.
+ */
 async function driveSampleApp(
   onCall: (call: DemoCall) => void,
-): Promise<{ calls: DemoCall[]; deliveries: LoopsDeliveryOutcome[] }> {
-  // Warnings and errors only, so that the report isn't lost among Nest's start-up lines.
-  const app = await NestFactory.create(AppModule, { logger: ['warn', 'error'], abortOnError: false });
+  sendWebhooks?: (appUrl: string, calls: DemoCall[]) => Promise<DemoWebhook[]>,
+): Promise<{ calls: DemoCall[]; deliveries: LoopsDeliveryOutcome[]; webhooks: DemoWebhook[] }> {
+  // Warnings and errors only, so that the report isn't lost among Nest's start-up lines. The raw body is kept for
+  // the webhook route, which checks Loops' signature over the exact bytes.
+  const app = await NestFactory.create(AppModule, { logger: ['warn', 'error'], abortOnError: false, rawBody: true });
   const deliveries: LoopsDeliveryOutcome[] = [];
   app.get(LoopsEventsService).deliveries$.subscribe((outcome) => deliveries.push(outcome));
   try {
     await app.listen(0, '127.0.0.1');
-    return { calls: await runDemoRequests(await app.getUrl(), onCall), deliveries };
+    const appUrl = await app.getUrl();
+    const calls = await runDemoRequests(appUrl, onCall);
+    const webhooks = (await sendWebhooks?.(appUrl, calls)) ?? [];
+    return { calls, deliveries, webhooks };
   } finally {
     await app.close();
   }

@@ -16,7 +16,8 @@ async function bootstrap(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const app = await NestFactory.create(AppModule);
+  // rawBody: the webhook route verifies Loops' signature over the exact bytes received.
+  const app = await NestFactory.create(AppModule, { rawBody: true });
   // On SIGTERM/SIGINT Nest closes the app, and LoopsModule delivers the queued events before it exits.
   app.enableShutdownHooks();
   const port = Number(process.env.PORT || 3000);
@@ -30,6 +31,9 @@ async function bootstrap(): Promise<void> {
       `  curl -X PATCH ${url}/accounts/<id>/plan ${json} -d '{"plan":"team"}'`,
       `  curl -X POST ${url}/jobs/trial-reminders`,
       `  curl -X DELETE ${url}/accounts/<id>`,
+      process.env.LOOPS_WEBHOOK_SECRET
+        ? `Loops webhooks are received at POST ${url}/loops/webhooks (set it in Loops' Settings -> Webhooks).`
+        : 'Set LOOPS_WEBHOOK_SECRET to receive Loops webhooks at POST /loops/webhooks.',
     ].join('\n'),
   );
 }

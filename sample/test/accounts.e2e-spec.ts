@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { LoopsEventsService } from 'nestjs-loops';
+import { buildLoopsWebhookPayload, postLoopsWebhook } from 'nestjs-loops/testing';
 import request from 'supertest';
 import { CapturingLogger } from '../../test/support/capturing-logger';
 import { AcceptedEvent, LoopsCompatibleServer } from '../../test/support/loops-server';
@@ -193,6 +194,82 @@ describe('sample app: accounts', () => {
       expect(logger.texts('error')).toEqual([expect.stringMatching(/^Trial reminder for account \S+ failed: /)]);
       expect((await runJob()).body).toEqual({ sent: 1, failed: 0 });
       expect(await delivered('trialEnding')).toHaveLength(2);
+    });
+  });
+
+  describe('Loops webhooks (POST /loops/webhooks)', () => {
+    const about = (account: { id: string; email: string }) => ({
+      contactIdentity: { email: account.email, userId: account.id },
+    });
+    const emailStatusOf = async (id: string) => (await http().get(`/accounts/${id}`).expect(200)).body.emailStatus;
+
+    it('marks the account on email.hardBounced, and an unsubscribe after it keeps it bounced', async () => {
+      await boot();
+      const jane = (await signUp(JANE)).body as { id: string; email: string };
+      expect(await emailStatusOf(jane.id)).toBe('subscribed');
+
+      const bounce = await postLoopsWebhook(app, buildLoopsWebhookPayload('email.hardBounced', about(jane)));
+      expect(bounce.status).toBe(204);
+      expect(await emailStatusOf(jane.id)).toBe('bounced');
+
+      await postLoopsWebhook(app, buildLoopsWebhookPayload('contact.unsubscribed', about(jane)));
+      expect(await emailStatusOf(jane.id)).toBe('bounced');
+    });
+
+    it('marks the account on contact.unsubscribed, found by email when Loops has no userId', async () => {
+      await boot();
+      const sam = (await signUp(SAM)).body as { id: string };
+      const payload = buildLoopsWebhookPayload('contact.unsubscribed', {
+        contactIdentity: { email: 'SAM@example.com', userId: null },
+      });
+      expect((await postLoopsWebhook(app, payload)).status).toBe(204);
+      expect(await emailStatusOf(sam.id)).toBe('unsubscribed');
+    });
+
+    it('refuses a webhook signed with another secret, and leaves the account alone', async () => {
+      await boot();
+      const jane = (await signUp(JANE)).body as { id: string; email: string };
+      const forged = await postLoopsWebhook(app, buildLoopsWebhookPayload('email.hardBounced', about(jane)), {
+        secret: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+      });
+      expect(forged.status).toBe(401);
+      expect(await emailStatusOf(jane.id)).toBe('subscribed');
+    });
+
+    it('acknowledges a contact that is not an account (from a Loops form, say)', async () => {
+      await boot();
+      const payload = buildLoopsWebhookPayload('email.hardBounced', {
+        contactIdentity: { email: 'stranger@example.com', userId: null },
+      });
+      expect((await postLoopsWebhook(app, payload)).status).toBe(204);
+      expect(logger.texts('log')).toContainEqual(expect.stringContaining('is not one of our accounts'));
+    });
+
+    it('sends no trial reminder to an address that bounced', async () => {
+      await boot({ TRIAL_DAYS: '2' });
+      const jane = (await signUp(JANE)).body as { id: string; email: string };
+      await signUp(SAM);
+      await postLoopsWebhook(app, buildLoopsWebhookPayload('email.hardBounced', about(jane)));
+
+      expect((await http().post('/jobs/trial-reminders').expect(200)).body).toEqual({ sent: 1, failed: 0 });
+      expect((await delivered('trialEnding')).map((event) => event.body.email)).toEqual([SAM.email]);
+    });
+
+    it('receives what the local Loops server signs and posts, as Loops would', async () => {
+      await boot();
+      await app.listen(0, '127.0.0.1');
+      const jane = (await signUp(JANE)).body as { id: string; email: string };
+      const sent = await server.webhooks.send(
+        `${await app.getUrl()}/loops/webhooks`,
+        buildLoopsWebhookPayload('email.hardBounced', about(jane)),
+      );
+      expect(sent.attempts.map((attempt) => attempt.status)).toEqual([204]);
+      expect(await emailStatusOf(jane.id)).toBe('bounced');
+    });
+
+    it('mounts nothing without LOOPS_WEBHOOK_SECRET', async () => {
+      await boot({ LOOPS_WEBHOOK_SECRET: undefined });
+      await http().post('/loops/webhooks').send({}).expect(404);
     });
   });
 });

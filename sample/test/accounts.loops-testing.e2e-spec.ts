@@ -1,7 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { LoopsApiError, LoopsEventsService } from 'nestjs-loops';
-import { LoopsTestingModule, LoopsTestRecorder } from 'nestjs-loops/testing';
+import {
+  buildLoopsWebhookPayload,
+  LoopsTestingModule,
+  LoopsTestRecorder,
+  postLoopsWebhook,
+} from 'nestjs-loops/testing';
 import request from 'supertest';
 import { AppModule, loopsModule } from '../src/app.module';
 import { type EnvVars, withEnv } from '../src/demo/with-env';
@@ -14,15 +19,15 @@ describe('sample app with LoopsTestingModule', () => {
   let app: INestApplication;
   let loops: LoopsTestRecorder;
 
-  async function boot(env: EnvVars = {}): Promise<void> {
+  async function boot(env: EnvVars = {}, testing = LoopsTestingModule.forRoot()): Promise<void> {
     app = await withEnv(
       { LOOPS_API_KEY: undefined, LOOPS_BASE_URL: undefined, TRIAL_DAYS: undefined, ...env },
       async () => {
         const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
           .overrideModule(loopsModule)
-          .useModule(LoopsTestingModule.forRoot())
+          .useModule(testing)
           .compile();
-        return moduleRef.createNestApplication({ logger: false });
+        return moduleRef.createNestApplication({ logger: false, rawBody: true });
       },
     );
     await app.init();
@@ -95,5 +100,21 @@ describe('sample app with LoopsTestingModule', () => {
     await http().post('/jobs/trial-reminders').expect(200, { sent: 1, failed: 0 });
     await http().post('/jobs/trial-reminders').expect(200, { sent: 0, failed: 0 });
     expect(loops.eventsNamed('trialEnding').map((event) => event.body.email)).toEqual(['due@example.com']);
+  });
+
+  it('a hard bounce posted to the webhook route marks the account, and the trial reminder skips it', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    await boot({ TRIAL_DAYS: '2' }, LoopsTestingModule.forRoot({ webhooks: { secret } }));
+    const { body: account } = await http()
+      .post('/accounts')
+      .send({ email: 'bounce@example.com', firstName: 'B', plan: 'pro' })
+      .expect(201);
+    const bounce = buildLoopsWebhookPayload('email.hardBounced', {
+      contactIdentity: { email: account.email, userId: account.id },
+    });
+    expect((await postLoopsWebhook(app, bounce)).status).toBe(204);
+    expect((await http().get(`/accounts/${account.id}`).expect(200)).body.emailStatus).toBe('bounced');
+    await http().post('/jobs/trial-reminders').expect(200, { sent: 0, failed: 0 });
+    expect(loops.eventsNamed('trialEnding')).toEqual([]);
   });
 });

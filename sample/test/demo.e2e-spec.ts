@@ -23,6 +23,23 @@ describe('sample demo (npm run sample)', () => {
     );
   });
 
+  it('without LOOPS_API_KEY: the local server sends signed webhooks, and the account changes; a forged one is refused', async () => {
+    const report = await runDemo({ env: {}, print: quiet });
+
+    expect(report.webhooks.map((webhook) => [webhook.eventName, webhook.status, webhook.emailStatus])).toEqual([
+      ['email.hardBounced', 401, 'subscribed'],
+      ['contact.unsubscribed', 204, 'unsubscribed'],
+      ['email.hardBounced', 204, 'bounced'],
+    ]);
+    expect(report.lines).toContain(
+      'Webhooks the local Loops server signed and sent to the app (POST /loops/webhooks):',
+    );
+    expect(report.lines).toContainEqual(
+      expect.stringMatching(/^ {2}204 email\.hardBounced \(webhook-id msg_\w+\) {2}/),
+    );
+    expect(report.lines).toContain('      account emailStatus: "bounced"');
+  });
+
   describe('with LOOPS_API_KEY', () => {
     // Stands in for Loops at LOOPS_BASE_URL.
     let loops: LoopsCompatibleServer;
@@ -35,7 +52,7 @@ describe('sample demo (npm run sample)', () => {
     it('talks to LOOPS_BASE_URL and prints the answer to each request', async () => {
       const report = await runDemo({ env: { LOOPS_API_KEY: 'live-key', LOOPS_BASE_URL: loops.baseUrl }, print: quiet });
 
-      expect(report).toMatchObject({ mode: 'loops', ok: true, received: [] });
+      expect(report).toMatchObject({ mode: 'loops', ok: true, received: [], webhooks: [] });
       expect(loops.accepted).toHaveLength(6);
       // In the order Loops answered, which need not be the order of the requests.
       expect(report.deliveries.map((outcome) => `${outcome.status} ${outcome.eventName}`).sort()).toEqual([

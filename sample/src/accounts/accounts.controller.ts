@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { EmitLoopsEvent } from 'nestjs-loops';
 import type { Account } from './account';
 import { AccountsService } from './accounts.service';
@@ -19,6 +19,11 @@ export class AccountsController {
   })
   signUp(@Body() body: CreateAccountDto): Account {
     return this.accounts.create(body);
+  }
+
+  @Get(':id')
+  findOne(@Param('id', ParseUUIDPipe) id: string): Account {
+    return this.accounts.findOne(id);
   }
 
   @Patch(':id/plan')

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { Account } from './account';
 import type { CreateAccountDto } from './dto/create-account.dto';
+import type { EmailStatus } from './email-status';
 import type { Plan } from './plan';
 import { DAY_MS, readTrialDays } from './trial';
 
@@ -26,6 +27,7 @@ export class AccountsService {
       firstName,
       plan,
       trialEndsAt: new Date(now.getTime() + this.trialDays * DAY_MS),
+      emailStatus: 'subscribed',
       createdAt: now,
       updatedAt: now,
     };
@@ -39,6 +41,25 @@ export class AccountsService {
     const changed: Account = { ...account, plan, updatedAt: new Date() };
     this.accounts.set(id, changed);
     return { ...changed };
+  }
+
+  findOne(id: string): Account {
+    return this.get(id);
+  }
+
+  /**
+   * Records what Loops reported for the contact: found by our id (sent to Loops as `userId` at sign-up), else
+   * by email. Returns the account, or undefined when it is not (or no longer) ours.
+   */
+  markEmail(contact: { userId: string | null; email: string }, status: EmailStatus): Account | undefined {
+    const account =
+      (contact.userId ? this.accounts.get(contact.userId) : undefined) ??
+      [...this.accounts.values()].find((candidate) => candidate.email.toLowerCase() === contact.email.toLowerCase());
+    if (!account) return undefined;
+    if (account.emailStatus === 'bounced') return { ...account };
+    const marked: Account = { ...account, emailStatus: status, updatedAt: new Date() };
+    this.accounts.set(account.id, marked);
+    return { ...marked };
   }
 
   remove(id: string): Account {

@@ -26,7 +26,8 @@ export class TrialReminderService {
     const now = new Date();
     const due = this.accounts
       .findTrialsEndingBetween(now, new Date(now.getTime() + TRIAL_REMINDER_DAYS * DAY_MS))
-      .filter((account) => !this.reminded.has(account.id));
+      // An address that bounced or unsubscribed is not emailed again.
+      .filter((account) => !this.reminded.has(account.id) && account.emailStatus === 'subscribed');
     const run: TrialReminderRun = { sent: 0, failed: 0 };
     // One at a time: the job is in no hurry, and the module's rate limit is shared with the app's requests.
     for (const account of due) {

@@ -1,6 +1,7 @@
 import type { LoopsDeliveryOutcome } from 'nestjs-loops';
 import type { AcceptedEvent } from '../../../test/support/loops-server';
 import type { DemoCall } from './demo-requests';
+import type { DemoWebhook } from './demo-webhooks';
 import { maskEmails } from './mask-emails';
 
 /** A request on one line, its answer on the next. */
@@ -37,4 +38,21 @@ export function describeCallProblem(call: DemoCall): string {
 function describeExpectation(call: DemoCall): string {
   const fields = call.expectedFields ? ` with ${JSON.stringify(call.expectedFields)}` : '';
   return `${call.expectedStatus}${fields}`;
+}
+
+/** A webhook on one line, the account as read back on the next. */
+export function formatWebhook(webhook: DemoWebhook): string[] {
+  const mark = webhook.ok ? '' : `   <- expected ${describeWebhookExpectation(webhook)}`;
+  return [
+    `  ${webhook.status ?? 'no answer'} ${webhook.eventName} (webhook-id ${webhook.webhookId})  ${webhook.title}${mark}`,
+    `      account emailStatus: ${JSON.stringify(webhook.emailStatus)}`,
+  ];
+}
+
+export function describeWebhookProblem(webhook: DemoWebhook): string {
+  return `webhook ${webhook.eventName} answered ${webhook.status ?? 'nothing'} with emailStatus ${JSON.stringify(webhook.emailStatus)}, expected ${describeWebhookExpectation(webhook)}`;
+}
+
+function describeWebhookExpectation(webhook: DemoWebhook): string {
+  return `${webhook.expectedStatus} with emailStatus "${webhook.expectedEmailStatus}"`;
 }

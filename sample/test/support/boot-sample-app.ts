@@ -16,12 +16,18 @@ export interface SampleApp {
  */
 export async function bootSampleApp(server: LoopsCompatibleServer, env: EnvVars = {}): Promise<SampleApp> {
   const logger = new CapturingLogger();
-  const vars = { LOOPS_API_KEY: 'test-key', LOOPS_BASE_URL: server.baseUrl, TRIAL_DAYS: undefined, ...env };
+  const vars = {
+    LOOPS_API_KEY: 'test-key',
+    LOOPS_BASE_URL: server.baseUrl,
+    TRIAL_DAYS: undefined,
+    LOOPS_WEBHOOK_SECRET: server.webhooks.secret,
+    ...env,
+  };
   const app = await withEnv(vars, async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .setLogger(logger)
       .compile();
-    return moduleRef.createNestApplication({ logger });
+    return moduleRef.createNestApplication({ logger, rawBody: true });
   });
   await app.init();
   return { app, logger };

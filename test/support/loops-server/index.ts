@@ -1,4 +1,6 @@
 export { LOOPS_IDEMPOTENCY_RULES, LoopsCompatibleServer } from './loops-compatible-server';
+export { LoopsWebhookSender } from './loops-webhook-sender';
+export type { SendWebhookOptions, SentWebhook, WebhookAttempt } from './loops-webhook-sender';
 export type {
   LoopsIdempotencyRule,
   AcceptedEvent,

@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo, Socket } from 'node:net';
 import { auditDeliveries, type DeliveryAudit } from './delivery-audit';
 import { LoopsAccount } from './loops-account';
+import { LoopsWebhookSender } from './loops-webhook-sender';
 
 /**
  * Loops documents that a key reused within 24 hours gets 409, but not whether an identical repeat is refused too,
@@ -35,6 +36,8 @@ export interface LoopsServerOptions {
   idempotencyRule?: LoopsIdempotencyRule;
   /** What stamps arrivals and answers, and drives the rate limit. Default `Date.now`. */
   clock?: () => number;
+  /** The account's webhook signing secret (`whsec_...`). Default: a random one. */
+  webhookSecret?: string;
 }
 
 export type LoopsServerAnswer =
@@ -191,6 +194,8 @@ export class LoopsCompatibleServer {
   readonly accepted: AcceptedEvent[] = [];
   /** The account read by `GET /event-patterns`, `/contacts/properties` and `/lists`; tests seed it. */
   readonly account = new LoopsAccount();
+  /** Sends signed webhooks, as Loops does to the endpoint set in its webhook settings. */
+  readonly webhooks: LoopsWebhookSender;
   rateLimitPerSecond: number;
 
   readonly idempotencyRule: LoopsIdempotencyRule;
@@ -219,6 +224,7 @@ export class LoopsCompatibleServer {
     this.port = options.port ?? 0;
     this.idempotencyRule = options.idempotencyRule ?? 'any-reuse';
     this.clock = options.clock ?? Date.now;
+    this.webhooks = new LoopsWebhookSender(options.webhookSecret);
   }
 
   static async start(options: LoopsServerOptions = {}): Promise<LoopsCompatibleServer> {

@@ -1,0 +1,33 @@
+import { Logger } from '@nestjs/common';
+import type { ResolvedLoopsOptions } from '../loops-options';
+import type { RedisConnection } from '../delivery/redis-connection';
+import { MemoryWebhookDeliveryStore } from './memory-webhook-delivery-store';
+import { RedisWebhookDeliveryStore, type WebhookRedisClient } from './redis-webhook-delivery-store';
+import type { ResolvedLoopsWebhooksOptions } from './resolve-webhooks-options';
+import type { WebhookDeliveryStore } from './webhook-delivery-store';
+
+/** How long a store command may wait for Redis before the delivery is answered 503 (Loops retries later). */
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * In memory, unless the app delivers its events through BullMQ: then it runs several instances on one Redis,
+ * and a redelivery may reach any of them, so the store lives in that Redis.
+ */
+export function createWebhookDeliveryStore(
+  options: ResolvedLoopsOptions,
+  webhooks: ResolvedLoopsWebhooksOptions,
+  logger: Logger,
+  connection: RedisConnection | null,
+): WebhookDeliveryStore {
+  const { deduplication } = webhooks;
+  if (options.delivery.queue !== 'bullmq' || !connection) return new MemoryWebhookDeliveryStore(deduplication);
+  const { prefix, queueName } = options.delivery;
+  const redis = connection.createClient({ maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+  redis.on('error', (error: Error) => logger.error(`Redis (Loops webhook deduplication): ${error.message}`));
+  // The same ioredis client, seen through the commands the store uses.
+  return new RedisWebhookDeliveryStore(
+    redis as unknown as WebhookRedisClient,
+    `${prefix}:${queueName}:webhooks`,
+    deduplication,
+  );
+}

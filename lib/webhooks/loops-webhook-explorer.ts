@@ -1,0 +1,64 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { isKnownLoopsWebhookEventName, type LoopsUnknownWebhookPayload } from './loops-webhook-events';
+import type { LoopsWebhookContext } from './loops-webhook-context.interface';
+import { LOOPS_WEBHOOK_HANDLER_METADATA } from './on-loops-webhook.decorator';
+
+/** A method decorated with `@OnLoopsWebhook()`, bound to its provider. */
+export interface LoopsWebhookHandler {
+  /** `Class.method`: names the handler in logs and in the deduplication store, the same in every instance. */
+  key: string;
+  topics: ReadonlySet<string>;
+  invoke(event: LoopsUnknownWebhookPayload, context: LoopsWebhookContext): Promise<unknown>;
+}
+
+/** Finds the `@OnLoopsWebhook()` methods of every provider. */
+@Injectable()
+export class LoopsWebhookExplorer {
+  private readonly logger = new Logger('LoopsWebhooks');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  explore(): LoopsWebhookHandler[] {
+    const handlers = new Map<string, LoopsWebhookHandler>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (typeof instance !== 'object' || instance === null) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const topics = this.topicsOf(prototype, method);
+        if (!topics) continue;
+        const key = `${encodeURIComponent(instance.constructor.name)}.${encodeURIComponent(method)}`;
+        if (!wrapper.isDependencyTreeStatic()) {
+          this.logger.warn(`${key} is not a singleton provider (request or transient scope): it never runs`);
+          continue;
+        }
+        // A class provided in two modules has two instances; one run per message is what its author expects.
+        if (handlers.has(key)) continue;
+        for (const topic of topics) {
+          if (topic !== '*' && !isKnownLoopsWebhookEventName(topic)) {
+            this.logger.warn(
+              `${key} handles "${topic}", which is not a Loops event type this version knows: check the spelling`,
+            );
+          }
+        }
+        const fn = (instance as Record<string, (...args: unknown[]) => unknown>)[method];
+        handlers.set(key, {
+          key,
+          topics: new Set(topics),
+          invoke: async (event, context) => fn.call(instance, event, context),
+        });
+      }
+    }
+    return [...handlers.values()];
+  }
+
+  private topicsOf(prototype: object, method: string): string[] | undefined {
+    const fn = (prototype as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') return undefined;
+    return Reflect.getMetadata(LOOPS_WEBHOOK_HANDLER_METADATA, fn) as string[] | undefined;
+  }
+}
