@@ -1,5 +1,4 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import type { LoopsEventInput } from './catalog/loops-register';
 import { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
@@ -21,6 +20,7 @@ import { LoopsLog } from './logging/loops-log';
 import { buildEventBody } from './loops-event-body';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from './loops-options';
 import { LoopsTelemetry } from './telemetry/loops-telemetry';
+import { randomUuid } from './utils/random-uuid';
 
 /** Sends events to Loops, awaited (`sendEvent`) or in the background (`enqueueEvent`). */
 @Injectable()
@@ -204,9 +204,12 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     this.options.catalog?.enforce(dto, this.log.catalogViolations);
     return {
       eventName: dto.eventName,
-      idempotencyKey: chosen ?? randomUUID(),
+      idempotencyKey: chosen ?? randomUuid(),
       keyChosenByCaller: chosen !== undefined,
       body: buildEventBody(dto),
+      // Present from the start, so enqueueing sets them in place instead of growing the object's storage.
+      enqueuedAt: undefined,
+      traceContext: undefined,
     };
   }
 

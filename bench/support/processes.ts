@@ -19,10 +19,12 @@ interface ForkOptions {
  */
 function profileArgs(name: string): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir && name !== 'loops-server'
-    ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}.cpuprofile`]
-    : [];
+  if (!dir || name === 'loops-server') return [];
+  // Numbered: a child forked once per configuration must not overwrite the profile of the one before.
+  return ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}-${++profilesWritten}.cpuprofile`];
 }
+
+let profilesWritten = 0;
 
 export function forkChild(name: string, options: ForkOptions = {}): ChildProcess {
   return fork(join(CHILDREN_DIR, `${name}.js`), [], {

@@ -1,11 +1,6 @@
 import { LoopsQueueFullError } from '../errors/loops-queue-full.error';
 import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 
-interface Entry<T> {
-  seq: number;
-  item: T;
-}
-
 interface FlushWaiter {
   upTo: number;
   resolve: () => void;
@@ -16,8 +11,14 @@ interface FlushWaiter {
  * flight; `push` throws once it reaches `maxPending` instead of growing without bound.
  */
 export class DeliveryQueue<T> {
-  private readonly waiting: Entry<T>[] = [];
+  /**
+   * Items are numbered in push order and leave `waiting` in that order, so an item's number is implied by its
+   * position (`taken + 1` for the oldest): none is stored beside it, which keeps a long queue small.
+   */
+  private readonly waiting: T[] = [];
   private head = 0;
+  /** Items that have left `waiting`, started or taken away. */
+  private taken = 0;
   private readonly inFlight = new Map<number, T>();
   private nextSeq = 1;
   private flushWaiters: FlushWaiter[] = [];
@@ -40,13 +41,14 @@ export class DeliveryQueue<T> {
 
   /** The item that has waited longest and is not started yet. */
   oldestWaiting(): T | undefined {
-    return this.waiting[this.head]?.item;
+    return this.head < this.waiting.length ? this.waiting[this.head] : undefined;
   }
 
   push(item: T): void {
     if (this.closed) throw new LoopsShutdownError('The app is shutting down; the Loops queue accepts no more events');
     if (this.pending >= this.maxPending) throw new LoopsQueueFullError(this.maxPending);
-    this.waiting.push({ seq: this.nextSeq++, item });
+    this.waiting.push(item);
+    this.nextSeq++;
     this.pump();
   }
 
@@ -64,7 +66,8 @@ export class DeliveryQueue<T> {
 
   /** Removes and returns the items not started yet, and lists those in flight. */
   takeRemaining(): { waiting: T[]; inFlight: T[] } {
-    const waiting = this.waiting.slice(this.head).map((entry) => entry.item);
+    const waiting = this.waiting.slice(this.head);
+    this.taken += waiting.length;
     this.waiting.length = 0;
     this.head = 0;
     return { waiting, inFlight: [...this.inFlight.values()] };
@@ -72,18 +75,19 @@ export class DeliveryQueue<T> {
 
   private pump(): void {
     while (this.inFlight.size < this.concurrency && this.head < this.waiting.length) {
-      const entry = this.waiting[this.head++];
+      const item = this.waiting[this.head++];
+      const seq = ++this.taken;
       this.compact();
-      this.inFlight.set(entry.seq, entry.item);
-      void this.run(entry);
+      this.inFlight.set(seq, item);
+      void this.run(seq, item);
     }
   }
 
-  private async run(entry: Entry<T>): Promise<void> {
+  private async run(seq: number, item: T): Promise<void> {
     try {
-      await this.worker(entry.item);
+      await this.worker(item);
     } finally {
-      this.inFlight.delete(entry.seq);
+      this.inFlight.delete(seq);
       this.pump();
       this.notifyFlushWaiters();
     }
@@ -101,7 +105,7 @@ export class DeliveryQueue<T> {
   }
 
   private oldestUnsettled(): number {
-    let oldest = this.head < this.waiting.length ? this.waiting[this.head].seq : Infinity;
+    let oldest = this.head < this.waiting.length ? this.taken + 1 : Infinity;
     for (const seq of this.inFlight.keys()) oldest = Math.min(oldest, seq);
     return oldest;
   }

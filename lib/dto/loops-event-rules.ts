@@ -10,6 +10,14 @@ export const RESERVED_CONTACT_PROPERTIES: readonly string[] = ['id', 'listId', '
 export const FIXED_BODY_KEYS: readonly string[] = ['email', 'userId', 'eventName', 'eventProperties', 'mailingLists'];
 export const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
+/**
+ * Addresses of the everyday shape: ASCII, a dot-separated local part of at most 64 characters, hyphenated labels
+ * and a TLD of letters. class-validator's `isEmail` accepts every one of them (a test holds it to that); this one
+ * expression spares them its option merging, splits and per-part checks. Anything else goes to `isEmail`, the rule.
+ */
+const EVERYDAY_EMAIL =
+  /^(?=.{6,254}$)(?=[^@]{1,64}@)[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@(?:[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?\.)+[a-z]{2,63}$/i;
+
 export type LoopsEventField = 'eventName' | 'email' | 'userId' | PropertyMapField;
 export type PropertyMapField = 'eventProperties' | 'contactProperties' | 'mailingLists';
 
@@ -45,10 +53,14 @@ function findEmailIssues(value: unknown, userId: unknown): LoopsValidationIssue[
   if (value === undefined) {
     return userId === undefined ? [issue('email', 'required', 'email or userId is required')] : [];
   }
-  if (typeof value !== 'string' || !isEmail(value)) {
+  if (typeof value !== 'string' || !isValidEmail(value)) {
     return [issue('email', 'isEmail', `email must be a valid email address (got ${describeValue(value)})`)];
   }
   return findLengthIssues('email', value);
+}
+
+export function isValidEmail(value: string): boolean {
+  return EVERYDAY_EMAIL.test(value) || isEmail(value);
 }
 
 function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidationIssue[] {
@@ -126,6 +138,8 @@ function findMapValueIssues(field: PropertyMapField, value: unknown, path: strin
 }
 
 function findLengthIssues(path: string, value: string): LoopsValidationIssue[] {
+  // JSON writes a UTF-16 unit as at most 6 characters (`\uXXXX`): a string this short can't pass the limit.
+  if (value.length * 6 + 2 <= MAX_JSON_LENGTH) return [];
   const length = JSON.stringify(value).length;
   return length > MAX_JSON_LENGTH
     ? [issue(path, 'maxLength', `${path} must be at most ${MAX_JSON_LENGTH} characters as JSON (got ${length})`)]

@@ -1,4 +1,3 @@
-import { plainToInstance } from 'class-transformer';
 import { LoopsValidationError, LoopsValidationIssue } from '../errors/loops-validation.error';
 import { findFieldIssues, LoopsEventField } from './loops-event-rules';
 import { SendEventDto, SendEventInput } from './send-event.dto';
@@ -25,30 +24,30 @@ export function validateSendEvent(input: SendEventInput | SendEventDto): SendEve
       { path: 'event', rule: 'isObject', message: 'the event must be an object with an eventName' },
     ]);
   }
-  const issues = Object.keys(input)
-    .filter((key) => !(EVENT_FIELDS as readonly string[]).includes(key))
-    .map(unknownFieldIssue);
+  const issues: LoopsValidationIssue[] = [];
+  for (const key of Object.keys(input)) {
+    if (!(EVENT_FIELDS as readonly string[]).includes(key)) issues.push(unknownFieldIssue(key));
+  }
   const dto = input instanceof SendEventDto ? input : toDto(input as unknown as Record<string, unknown>);
-  for (const field of EVENT_FIELDS) issues.push(...findFieldIssues(field, dto[field], dto));
+  for (const field of EVENT_FIELDS) {
+    const fieldIssues = findFieldIssues(field, dto[field], dto);
+    if (fieldIssues.length > 0) issues.push(...fieldIssues);
+  }
   if (issues.length > 0) throw new LoopsValidationError(issues);
   return dto;
 }
 
 /**
- * Only the known fields, and only their primitive values, go through class-transformer. Objects are the
- * maps (flat by rule) or invalid anyway, and class-transformer would recurse into their cycles and drop
- * keys such as `__proto__` silently: they are attached as given for the rules to judge.
+ * The instance `plainToInstance` would make: the DTO declares no conversion for its primitive fields and keeps its
+ * maps as given (class-transformer would recurse into their cycles and drop keys such as `__proto__` silently),
+ * so copying the known fields is all it would do, without its per-call metadata walk.
  */
 function toDto(input: Record<string, unknown>): SendEventDto {
-  const primitives: Record<string, unknown> = {};
-  const objects: Record<string, unknown> = {};
+  const dto = new SendEventDto() as unknown as Record<string, unknown>;
   for (const field of EVENT_FIELDS) {
-    const value = input[field];
-    if (value === undefined) continue;
-    if (typeof value === 'object' && value !== null) objects[field] = value;
-    else primitives[field] = value;
+    if (input[field] !== undefined) dto[field] = input[field];
   }
-  return Object.assign(plainToInstance(SendEventDto, primitives), objects);
+  return dto as unknown as SendEventDto;
 }
 
 function unknownFieldIssue(field: string): LoopsValidationIssue {
