@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import { LoopsAuthError } from '../errors/loops-auth.error';
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
+import { LoopsLog } from '../logging/loops-log';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTransport } from '../transport/loops-transport';
 import { compareCatalog } from './compare-catalog';
@@ -15,12 +16,11 @@ import { readLoopsAccount } from './loops-account-snapshot';
  */
 @Injectable()
 export class LoopsCatalogVerifier implements OnModuleInit {
-  private readonly logger = new Logger('LoopsModule');
-
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
     private readonly limiter: LoopsRateLimiter,
+    private readonly log: LoopsLog,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -36,11 +36,11 @@ export class LoopsCatalogVerifier implements OnModuleInit {
       if (error instanceof LoopsAuthError) {
         const rule = `was rejected by Loops (${error.status}) when checked at start-up`;
         if (mode === 'error') throw new LoopsConfigurationError('apiKey', rule);
-        this.logger.warn(`The Loops API key ${rule}; events will fail until it is fixed`);
+        this.log.write('verifyProblem', `The Loops API key ${rule}; events will fail until it is fixed`);
         return;
       }
       const reason = deadline.signal.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
-      this.logger.warn(`Could not check the Loops account at start-up (${reason}); starting anyway`);
+      this.log.write('verifyProblem', `Could not check the Loops account at start-up (${reason}); starting anyway`);
       return;
     } finally {
       clearTimeout(timer);
@@ -48,7 +48,7 @@ export class LoopsCatalogVerifier implements OnModuleInit {
     }
     if (problems.length === 0) {
       const what = this.options.catalog ? 'key and event catalog' : 'key';
-      this.logger.log(`Loops ${what} checked against the account of team "${teamName}"`);
+      this.log.write('verified', `Loops ${what} checked against the account of team "${teamName}"`);
       return;
     }
     if (mode === 'error') {
@@ -57,7 +57,7 @@ export class LoopsCatalogVerifier implements OnModuleInit {
         `does not match the Loops account of team "${teamName}":\n${problems.map((line) => `  - ${line}`).join('\n')}`,
       );
     }
-    for (const line of problems) this.logger.warn(`Loops event catalog drift: ${line}`);
+    for (const line of problems) this.log.write('verifyProblem', `Loops event catalog drift: ${line}`);
   }
 
   private async check(signal: AbortSignal): Promise<{ teamName: string; problems: string[] }> {

@@ -1,15 +1,31 @@
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
 
 /**
- * The kinds of line the module logs (context `LoopsEventsService`):
+ * The kinds of line the module logs while it runs:
  * - `failed`: a background event that will not be delivered, with its name, key, masked contact and reason;
  * - `dropped`: an event `@EmitLoopsEvent()` could not build, and why;
  * - `deduplicated`: a background event Loops already had, not sent again;
  * - `dryRun`: what `dryRun` would have sent;
  * - `catalogViolation`: an event that breaks the catalog, sent anyway (`catalogViolations: 'warn'`);
- * - `queue`: the queue itself: Redis errors, and what shutdown could not deliver in time.
+ * - `queue`: Redis errors (queue, shared rate limit, webhook deduplication), and what shutdown could not deliver;
+ * - `verified`: the start-up check (`verify`) found the key and the catalog as the account has them;
+ * - `verifyProblem`: the start-up check found drift or a rejected key (with `verify: 'warn'`), or no answer;
+ * - `webhookRefused`: a webhook answered 4xx: size, media type, signature, payload, or handled elsewhere (409);
+ * - `webhookFailed`: a webhook answered 5xx: a handler threw, the deduplication store failed, or no raw body;
+ * - `webhookUnhandled`: a verified webhook no handler takes, acknowledged.
  */
-export type LoopsLogKind = 'failed' | 'dropped' | 'deduplicated' | 'dryRun' | 'catalogViolation' | 'queue';
+export type LoopsLogKind =
+  | 'failed'
+  | 'dropped'
+  | 'deduplicated'
+  | 'dryRun'
+  | 'catalogViolation'
+  | 'queue'
+  | 'verified'
+  | 'verifyProblem'
+  | 'webhookRefused'
+  | 'webhookFailed'
+  | 'webhookUnhandled';
 
 /**
  * Nest's log levels, spelt out rather than imported: a type-only import of `@nestjs/common` in our CommonJS
@@ -27,6 +43,11 @@ export const DEFAULT_LOG_LEVELS: Readonly<Record<LoopsLogKind, LoopsLogLevel | f
   dryRun: 'log',
   catalogViolation: 'warn',
   queue: 'error',
+  verified: 'log',
+  verifyProblem: 'warn',
+  webhookRefused: 'warn',
+  webhookFailed: 'error',
+  webhookUnhandled: 'debug',
 };
 
 const LEVELS: readonly LoopsLogLevel[] = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'];

@@ -3,24 +3,50 @@ import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-opti
 import { maskEmails } from '../utils/mask-email';
 import type { LoopsLogKind, LoopsLogLevel } from './loops-log-levels';
 
-/**
- * Writes each kind of line at the level the `logLevels` option gives it, emails masked, in the context
- * `LoopsEventsService` (where every line of the module has always been).
- */
+/** Where each kind of line has always been: the contexts apps filter on. */
+const CONTEXTS: Readonly<Record<LoopsLogKind, string>> = {
+  failed: 'LoopsEventsService',
+  dropped: 'LoopsEventsService',
+  deduplicated: 'LoopsEventsService',
+  dryRun: 'LoopsEventsService',
+  catalogViolation: 'LoopsEventsService',
+  queue: 'LoopsEventsService',
+  verified: 'LoopsModule',
+  verifyProblem: 'LoopsModule',
+  webhookRefused: 'LoopsWebhooks',
+  webhookFailed: 'LoopsWebhooks',
+  webhookUnhandled: 'LoopsWebhooks',
+};
+
+/** Writes each kind of line at the level the `logLevels` option gives it, emails masked, in the kind's context. */
 @Injectable()
 export class LoopsLog {
   /** What the catalog enforcer warns through. */
   readonly catalogViolations = { warn: (message: string): void => this.write('catalogViolation', message) };
 
-  private readonly logger = new Logger('LoopsEventsService');
+  private readonly loggers = new Map<string, Logger>();
   private readonly levels: Readonly<Record<LoopsLogKind, LoopsLogLevel | false>>;
 
   constructor(@Inject(LOOPS_RESOLVED_OPTIONS) options: ResolvedLoopsOptions) {
     this.levels = options.logLevels;
   }
 
-  write(kind: LoopsLogKind, message: string): void {
+  /** `stack` is written only at the `error` and `fatal` levels, where Nest's `Logger` takes one. */
+  write(kind: LoopsLogKind, message: string, stack?: string): void {
     const level = this.levels[kind];
-    if (level !== false) this.logger[level](maskEmails(message));
+    if (level === false) return;
+    const logger = this.loggerFor(CONTEXTS[kind]);
+    if (stack !== undefined && (level === 'error' || level === 'fatal'))
+      logger[level](maskEmails(message), maskEmails(stack));
+    else logger[level](maskEmails(message));
+  }
+
+  private loggerFor(context: string): Logger {
+    let logger = this.loggers.get(context);
+    if (!logger) {
+      logger = new Logger(context);
+      this.loggers.set(context, logger);
+    }
+    return logger;
   }
 }

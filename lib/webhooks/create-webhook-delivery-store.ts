@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import type { LoopsLog } from '../logging/loops-log';
 import type { ResolvedLoopsOptions } from '../loops-options';
 import type { RedisConnection } from '../delivery/redis-connection';
 import { MemoryWebhookDeliveryStore } from './memory-webhook-delivery-store';
@@ -16,14 +16,14 @@ const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 export function createWebhookDeliveryStore(
   options: ResolvedLoopsOptions,
   webhooks: ResolvedLoopsWebhooksOptions,
-  logger: Logger,
+  log: LoopsLog,
   connection: RedisConnection | null,
 ): WebhookDeliveryStore {
   const { deduplication } = webhooks;
   if (options.delivery.queue !== 'bullmq' || !connection) return new MemoryWebhookDeliveryStore(deduplication);
   const { prefix, queueName } = options.delivery;
   const redis = connection.createClient({ maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
-  redis.on('error', (error: Error) => logger.error(`Redis (Loops webhook deduplication): ${error.message}`));
+  redis.on('error', (error: Error) => log.write('queue', `Redis (Loops webhook deduplication): ${error.message}`));
   // The same ioredis client, seen through the commands the store uses.
   return new RedisWebhookDeliveryStore(
     redis as unknown as WebhookRedisClient,

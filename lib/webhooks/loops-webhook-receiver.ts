@@ -1,7 +1,6 @@
-import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { maskEmails } from '../utils/mask-email';
+import type { LoopsLog } from '../logging/loops-log';
 import type { LoopsWebhookContext } from './loops-webhook-context.interface';
 import type { LoopsUnknownWebhookPayload } from './loops-webhook-events';
 import type { LoopsWebhookHandler } from './loops-webhook-explorer';
@@ -40,7 +39,7 @@ export class LoopsWebhookReceiver {
     private readonly options: ResolvedLoopsWebhooksOptions,
     private readonly handlers: readonly LoopsWebhookHandler[],
     private readonly store: WebhookDeliveryStore,
-    private readonly logger: Logger,
+    private readonly log: LoopsLog,
   ) {
     this.verifier = new WebhookVerifier(options.secrets, options.toleranceSeconds);
   }
@@ -52,7 +51,7 @@ export class LoopsWebhookReceiver {
     }
     if (!isJson(headers['content-type'])) return this.refuse(415, 'the body is not application/json');
     if (rawBody === undefined) {
-      this.logger.error(MISSING_RAW_BODY_MESSAGE);
+      this.log.write('webhookFailed', MISSING_RAW_BODY_MESSAGE);
       return { status: 500, body: { message: 'Webhook receiver misconfigured' } };
     }
     const verified = this.verifier.verify(headers, rawBody);
@@ -67,7 +66,10 @@ export class LoopsWebhookReceiver {
     };
     const handlers = this.handlers.filter((handler) => handler.topics.has(event.eventName) || handler.topics.has('*'));
     if (handlers.length === 0) {
-      this.logger.debug(`Loops webhook "${event.eventName}" (${context.webhookId}) has no handler; acknowledged`);
+      this.log.write(
+        'webhookUnhandled',
+        `Loops webhook "${event.eventName}" (${context.webhookId}) has no handler; acknowledged`,
+      );
       return { status: 204 };
     }
     const outcomes = await Promise.all(handlers.map((handler) => this.run(handler, event, context)));
@@ -76,7 +78,8 @@ export class LoopsWebhookReceiver {
       return { status: 503, body: { message: 'Webhook deduplication store unavailable' } };
     }
     if (outcomes.includes('busy')) {
-      this.logger.warn(
+      this.log.write(
+        'webhookRefused',
         `Loops webhook "${event.eventName}" (${context.webhookId}) is being handled by another delivery; answered 409 so Loops tries again later`,
       );
       return { status: 409, body: { message: 'This message is being handled' } };
@@ -95,7 +98,10 @@ export class LoopsWebhookReceiver {
     try {
       claim = await this.store.claim(context.webhookId, handler.key, token);
     } catch (error) {
-      this.logger.error(`${where}: the deduplication store failed (${describe(error)}); not run, answered 503`);
+      this.log.write(
+        'webhookFailed',
+        `${where}: the deduplication store failed (${describe(error)}); not run, answered 503`,
+      );
       return 'unavailable';
     }
     if (claim === 'done') return 'skipped';
@@ -103,8 +109,9 @@ export class LoopsWebhookReceiver {
     try {
       await handler.invoke(event, context);
     } catch (error) {
-      this.logger.error(
-        maskEmails(`${where} failed: ${describe(error)}; answered 500 so Loops delivers it again`),
+      this.log.write(
+        'webhookFailed',
+        `${where} failed: ${describe(error)}; answered 500 so Loops delivers it again`,
         error instanceof Error ? error.stack : undefined,
       );
       await this.store.release(context.webhookId, handler.key, token).catch(() => undefined);
@@ -114,14 +121,17 @@ export class LoopsWebhookReceiver {
       await this.store.complete(context.webhookId, handler.key);
     } catch (error) {
       // The handler did its work; a redelivery after its claim lapses will run it again.
-      this.logger.error(`${where} succeeded, but the deduplication store failed to record it (${describe(error)})`);
+      this.log.write(
+        'webhookFailed',
+        `${where} succeeded, but the deduplication store failed to record it (${describe(error)})`,
+      );
       return 'unavailable';
     }
     return 'succeeded';
   }
 
   private refuse(status: number, reason: string): WebhookResponse {
-    this.logger.warn(`Loops webhook refused (${status}): ${reason}`);
+    this.log.write('webhookRefused', `Loops webhook refused (${status}): ${reason}`);
     return { status, body: { message: STATUS_MESSAGES[status] } };
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
+import { LoopsLog } from '../logging/loops-log';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LOOPS_REDIS_CONNECTION, type RedisConnection } from '../delivery/redis-connection';
 import { createWebhookDeliveryStore } from './create-webhook-delivery-store';
@@ -30,6 +31,7 @@ interface FastifyInstanceLike {
  */
 @Injectable()
 export class LoopsWebhookRoute implements OnModuleInit, OnApplicationShutdown {
+  /** Start-up lines (the route mounted, or not): at fixed levels, unlike the lines of each request. */
   private readonly logger = new Logger('LoopsWebhooks');
   private store: WebhookDeliveryStore | undefined;
 
@@ -38,6 +40,7 @@ export class LoopsWebhookRoute implements OnModuleInit, OnApplicationShutdown {
     private readonly adapterHost: HttpAdapterHost,
     private readonly explorer: LoopsWebhookExplorer,
     @Inject(LOOPS_REDIS_CONNECTION) private readonly redis: RedisConnection | null,
+    private readonly log: LoopsLog,
   ) {}
 
   onModuleInit(): void {
@@ -49,11 +52,14 @@ export class LoopsWebhookRoute implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     const handlers = this.explorer.explore();
-    this.store = createWebhookDeliveryStore(this.options, webhooks, this.logger, this.redis);
-    const receiver = new LoopsWebhookReceiver(webhooks, handlers, this.store, this.logger);
+    this.store = createWebhookDeliveryStore(this.options, webhooks, this.log, this.redis);
+    const receiver = new LoopsWebhookReceiver(webhooks, handlers, this.store, this.log);
     const receive = (request: PlatformRequest): Promise<WebhookResponse> =>
       receiver.receive(toWebhookRequest(request)).catch((error: unknown) => {
-        this.logger.error(`Loops webhook receiver failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.log.write(
+          'webhookFailed',
+          `Loops webhook receiver failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return { status: 500, body: { message: 'Webhook receiver failed' } };
       });
 

@@ -1,8 +1,18 @@
 /** The `logLevels` option: each kind of line at the level chosen, or left out, and bad values refused at boot. */
-import { defineLoopsEvents, LoopsConfigurationError, type LoopsModuleOptions } from '../../lib';
+import { Injectable } from '@nestjs/common';
+import {
+  defineLoopsEvents,
+  LoopsConfigurationError,
+  type LoopsLogLevels,
+  type LoopsModuleOptions,
+  OnLoopsWebhook,
+} from '../../lib';
 import { resolveLoopsOptions } from '../../lib/loops-options';
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-testing-app';
+import { buildLoopsWebhookPayload, postLoopsWebhook } from '../../lib/testing';
+import type { CapturingLogger } from '../support/capturing-logger';
+import { createWebhookTestApp } from '../webhooks/support/webhook-test-app';
 
 let server: LoopsCompatibleServer;
 const apps: LoopsTestingApp[] = [];
@@ -14,7 +24,7 @@ async function boot(options: Partial<LoopsModuleOptions>): Promise<LoopsTestingA
 }
 
 /** The level of the one captured line that contains `text`. */
-function levelOf(testing: LoopsTestingApp, text: string): string | undefined {
+function levelOf(testing: { logger: CapturingLogger }, text: string): string | undefined {
   const lines = testing.logger.lines.filter((line) => line.text.includes(text));
   if (lines.length > 1) throw new Error(`${lines.length} lines contain "${text}"`);
   return lines[0]?.level;
@@ -96,6 +106,60 @@ describe('logLevels', () => {
     await testing.loops.sendEvent({ eventName: 'signup', email: 'grace.hopper@example.com' });
     expect(levelOf(testing, '[dry run] Loops event "signup"')).toBe('verbose');
     expect(levelOf(testing, 'g***@example.com')).toBe('verbose');
+  });
+
+  it('the start-up check: verified at log, a problem at warn; each at the level chosen', async () => {
+    const drift = 'Loops event catalog drift: event "digest"';
+    server.account.seed({ eventPatterns: [{ eventName: 'signup' }, { eventName: 'digest' }] });
+    expect(levelOf(await boot({ verify: 'warn', catalog }), 'checked against the account of team')).toBe('log');
+    server.account.seed({ eventPatterns: [{ eventName: 'signup' }] });
+    expect(levelOf(await boot({ verify: 'warn', catalog }), drift)).toBe('warn');
+    expect(levelOf(await boot({ verify: 'warn', catalog, logLevels: { verifyProblem: 'error' } }), drift)).toBe(
+      'error',
+    );
+    const rejected = await boot({ verify: 'warn', apiKey: 'sk_wrong', logLevels: { verifyProblem: 'debug' } });
+    expect(levelOf(rejected, 'The Loops API key was rejected by Loops')).toBe('debug');
+    // In the start-up check's own context, as before the option covered it.
+    expect(rejected.logger.texts().find((text) => text.includes('The Loops API key'))).toContain('LoopsModule');
+  });
+
+  it.each<[string, LoopsLogLevels, Record<string, string | undefined>]>([
+    ['by default', {}, { refused: 'warn', failed: 'error', unhandled: 'debug' }],
+    [
+      'as chosen',
+      { webhookRefused: 'error', webhookFailed: 'fatal', webhookUnhandled: false },
+      { refused: 'error', failed: 'fatal', unhandled: undefined },
+    ],
+  ])('webhooks %s: refused, failed, unhandled', async (_name, logLevels, expected) => {
+    @Injectable()
+    class FailingHandler {
+      @OnLoopsWebhook('email.hardBounced')
+      hardBounced(): void {
+        throw new Error('bounce table for grace.hopper@example.com is locked');
+      }
+    }
+    const webhooks = await createWebhookTestApp({
+      platform: 'express',
+      providers: [FailingHandler],
+      loops: { logLevels },
+    });
+    try {
+      await postLoopsWebhook(webhooks.app, buildLoopsWebhookPayload('email.hardBounced'), {
+        secret: 'whsec_' + 'A'.repeat(32),
+      });
+      await postLoopsWebhook(webhooks.app, buildLoopsWebhookPayload('email.hardBounced'));
+      await postLoopsWebhook(webhooks.app, buildLoopsWebhookPayload('email.delivered'));
+      expect({
+        refused: levelOf(webhooks, 'Loops webhook refused (401)'),
+        failed: levelOf(webhooks, 'handler FailingHandler.hardBounced failed'),
+        unhandled: levelOf(webhooks, 'has no handler; acknowledged'),
+      }).toEqual(expected);
+      // Masked, and in the webhooks' context.
+      expect(webhooks.logger.texts().join('\n')).not.toContain('grace.hopper@');
+      expect(webhooks.logger.texts().find((text) => text.includes('Loops webhook refused'))).toContain('LoopsWebhooks');
+    } finally {
+      await webhooks.app.close();
+    }
   });
 
   it.each([
