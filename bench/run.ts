@@ -53,12 +53,12 @@ function gitState(): { commit: string; libHasUncommittedChanges: boolean } | und
 const SETTINGS = {
   interceptor: QUICK
     ? { connections: 32, warmupSeconds: 1, rounds: 2, roundSeconds: 1 }
-    : { connections: 32, warmupSeconds: 1, rounds: 5, roundSeconds: 2 },
+    : { connections: 32, warmupSeconds: 1, rounds: 9, roundSeconds: 2 },
   throughput: QUICK
     ? { events: 1000, concurrency: 32, rounds: 2, budgetSeconds: 10, warmupEvents: 200 }
     : { events: 5000, concurrency: 32, rounds: 5, budgetSeconds: 60, warmupEvents: 500 },
   rateLimited: QUICK ? { requestsPerSecond: 50, events: 100 } : { requestsPerSecond: 50, events: 500 },
-  memory: { maxPending: 10_000, warmupEvents: 100 },
+  memory: { maxPending: 50_000, warmupEvents: 1_000 },
   validation: QUICK ? { batch: 1000, rounds: 3, warmupBatches: 1 } : { batch: 2000, rounds: 15, warmupBatches: 3 },
   bullmq: QUICK
     ? { requestsPerSecond: 50, events: 100, instances: 2, concurrency: 8 }
