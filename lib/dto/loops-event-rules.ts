@@ -41,7 +41,7 @@ function findEventNameIssues(value: unknown): LoopsValidationIssue[] {
   return issues;
 }
 
-function findEmailIssues(value: unknown, userId: unknown): LoopsValidationIssue[] {
+export function findEmailIssues(value: unknown, userId: unknown): LoopsValidationIssue[] {
   if (value === undefined) {
     return userId === undefined ? [issue('email', 'required', 'email or userId is required')] : [];
   }
@@ -51,7 +51,7 @@ function findEmailIssues(value: unknown, userId: unknown): LoopsValidationIssue[
   return findLengthIssues('email', value);
 }
 
-function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidationIssue[] {
+export function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidationIssue[] {
   if (typeof value !== 'string' || value === '') {
     return [issue(path, 'isNonEmptyString', `${path} must be a non-empty string (got ${describeValue(value)})`)];
   }
@@ -81,7 +81,7 @@ function findPropertyMapIssues(field: PropertyMapField, value: unknown): LoopsVa
 }
 
 /** A Map, a class instance or a Date would be sent as `{}` or worse: only plain objects are maps here. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;
@@ -125,14 +125,14 @@ function findMapValueIssues(field: PropertyMapField, value: unknown, path: strin
   return [issue(path, 'isPropertyValue', `${path} must be ${allowed} (got ${describeValue(value)})`)];
 }
 
-function findLengthIssues(path: string, value: string): LoopsValidationIssue[] {
+export function findLengthIssues(path: string, value: string): LoopsValidationIssue[] {
   const length = JSON.stringify(value).length;
   return length > MAX_JSON_LENGTH
     ? [issue(path, 'maxLength', `${path} must be at most ${MAX_JSON_LENGTH} characters as JSON (got ${length})`)]
     : [];
 }
 
-function issue(path: string, rule: string, message: string): LoopsValidationIssue {
+export function issue(path: string, rule: string, message: string): LoopsValidationIssue {
   return { path, rule, message };
 }
 
