@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { LoopsContactsService } from './contacts/loops-contacts.service';
 import { ConfigurableModuleClass, LOOPS_MODULE_OPTIONS } from './loops.module-definition';
 import { LoopsEventInterceptor } from './loops-event.interceptor';
 import { LoopsEventsService } from './loops-events.service';
 import { loopsProviders } from './loops-providers';
+import { LoopsTransactionalService } from './transactional/loops-transactional.service';
 import { HttpLoopsTransport } from './transport/http-loops-transport';
 
 /**
@@ -10,6 +12,12 @@ import { HttpLoopsTransport } from './transport/http-loops-transport';
  */
 @Module({
   providers: loopsProviders(HttpLoopsTransport),
-  exports: [LoopsEventsService, LoopsEventInterceptor, LOOPS_MODULE_OPTIONS],
+  exports: [
+    LoopsEventsService,
+    LoopsTransactionalService,
+    LoopsContactsService,
+    LoopsEventInterceptor,
+    LOOPS_MODULE_OPTIONS,
+  ],
 })
 export class LoopsModule extends ConfigurableModuleClass {}

@@ -2,7 +2,10 @@ export { LoopsTestingModule, type LoopsTestingModuleOptions } from './loops-test
 export {
   LoopsTestRecorder,
   type LoopsTestFailure,
+  type RecordedLoopsCall,
   type RecordedLoopsEvent,
+  type RecordedLoopsTransactional,
   type WaitForOptions,
 } from './loops-test-recorder';
+export { InMemoryAudience } from './in-memory-audience';
 export { InMemoryLoopsTransport } from './in-memory-loops-transport';
