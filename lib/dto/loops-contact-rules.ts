@@ -1,3 +1,4 @@
+import { BUILT_IN_CONTACT_PROPERTIES } from '../catalog/loops-catalog';
 import type { LoopsValidationIssue } from '../errors/loops-validation.error';
 import {
   describeValue,
@@ -57,6 +58,7 @@ function findPropertiesIssues(value: unknown): LoopsValidationIssue[] {
     if (CONTACT_BODY_KEYS.includes(key)) {
       return [issue(path, 'fixedKey', `${path} clashes with the "${key}" field of the call: set it there`)];
     }
+    if (Object.hasOwn(BUILT_IN_CONTACT_PROPERTIES, key)) return findBuiltInIssues(path, key, property);
     if (property === null || typeof property === 'boolean') return [];
     if (typeof property === 'string') return findLengthIssues(path, property);
     if (typeof property === 'number' && Number.isFinite(property)) return [];
@@ -69,6 +71,19 @@ function findPropertiesIssues(value: unknown): LoopsValidationIssue[] {
       ),
     ];
   });
+}
+
+/** Loops' own contact properties have their types: `subscribed` a boolean, the others strings (null clears). */
+function findBuiltInIssues(path: string, key: string, value: unknown): LoopsValidationIssue[] {
+  const type = BUILT_IN_CONTACT_PROPERTIES[key as keyof typeof BUILT_IN_CONTACT_PROPERTIES];
+  if (type === 'boolean') {
+    return typeof value === 'boolean'
+      ? []
+      : [issue(path, 'isBoolean', `${path} must be a boolean (got ${describeValue(value)})`)];
+  }
+  if (value === null) return [];
+  if (typeof value === 'string') return findLengthIssues(path, value);
+  return [issue(path, 'isString', `${path} must be a string or null (got ${describeValue(value)})`)];
 }
 
 function findMailingListsIssues(value: unknown): LoopsValidationIssue[] {

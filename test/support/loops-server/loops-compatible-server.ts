@@ -54,6 +54,8 @@ export type LoopsServerAnswer =
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string, `?` included; empty without one. */
+  search: string;
   headers: Record<string, string | string[] | undefined>;
   rawBody: string;
   /** The parsed JSON body, or undefined when the body is empty or not JSON. */
@@ -333,6 +335,7 @@ export class LoopsCompatibleServer {
     const record: RecordedRequest = {
       method: request.method ?? 'GET',
       path: new URL(request.url ?? '/', 'http://127.0.0.1').pathname,
+      search: new URL(request.url ?? '/', 'http://127.0.0.1').search,
       headers: { ...request.headers },
       rawBody: '',
       body: undefined,
