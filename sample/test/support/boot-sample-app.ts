@@ -16,7 +16,13 @@ export interface SampleApp {
  */
 export async function bootSampleApp(server: LoopsCompatibleServer, env: EnvVars = {}): Promise<SampleApp> {
   const logger = new CapturingLogger();
-  const vars = { LOOPS_API_KEY: 'test-key', LOOPS_BASE_URL: server.baseUrl, TRIAL_DAYS: undefined, ...env };
+  const vars = {
+    LOOPS_API_KEY: 'test-key',
+    LOOPS_BASE_URL: server.baseUrl,
+    TRIAL_DAYS: undefined,
+    LOOPS_WELCOME_EMAIL_ID: undefined,
+    ...env,
+  };
   const app = await withEnv(vars, async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .setLogger(logger)
