@@ -12,6 +12,7 @@ import {
   LoopsContactsService,
   type LoopsModuleOptions,
   LoopsNetworkError,
+  LoopsTransactionalService,
   LoopsValidationError,
 } from '../lib';
 import { LoopsCompatibleServer } from './support/loops-server';
@@ -141,6 +142,22 @@ describe("Loops' refusals", () => {
     const error = await rejection(contacts.updateContact({ email: 'ada@example.com' }));
     expect(error).toBeInstanceOf(LoopsApiError);
     expect(error.message).toBe("Loops answered 200 without the contact's id");
+  });
+});
+
+describe('the API key', () => {
+  it('never reaches an error, even from a server that echoes it: contact calls and transactional emails alike', async () => {
+    const { contacts, app } = await boot({ retry: false });
+    const echo = { success: false, message: `Bad request from Bearer ${TEST_API_KEY}` };
+    server.script({ kind: 'status', status: 400, body: echo }, { kind: 'status', status: 400, body: echo });
+    const contactError = await rejection(contacts.updateContact({ email: 'ada@example.com' }));
+    const emailError = await rejection(
+      app.get(LoopsTransactionalService).send({ transactionalId: 'c1', email: 'ada@example.com' }),
+    );
+    for (const error of [contactError, emailError]) {
+      expect(error.message).toContain('Bearer [redacted]');
+      expect(JSON.stringify((error as LoopsApiError).body)).not.toContain(TEST_API_KEY);
+    }
   });
 });
 
