@@ -9,7 +9,9 @@
  * - part 1: the Nest app under load (`children/interceptor-app.ts`), apart from autocannon;
  * - parts 2 to 5: one fresh process per measurement, so that heaps and JIT state do not carry over;
  * - part 6: a throwaway `redis-server` (test/support/redis-server.ts) and one process per app instance;
- * - part 7: one fresh process per measurement, the library loaded four ways, one of them built from git.
+ * - part 7: one fresh process per measurement, the library loaded four ways, one of them built from git;
+ * - part 8: one fresh process per measurement, events alone (this build and one built from git) and mixed traffic;
+ *   then a mixed burst against a rate-limited server, one process per client setup.
  *
  * The machine is shared and noisy: every comparison runs its contenders alternately within one run, and reports the
  * median of the per-round ratios. `BENCH_QUICK=1` shortens every part (for trying the harness, not for figures);
@@ -28,6 +30,7 @@ import {
 } from './parts/interceptor-overhead';
 import { measureBullMqDelivery } from './parts/bullmq-delivery';
 import { measureMemory } from './parts/memory';
+import { measureMixedTraffic } from './parts/mixed-traffic';
 import { measureRateLimitedDelivery } from './parts/rate-limited-delivery';
 import { measureSendThroughput } from './parts/send-throughput';
 import { measureTelemetryCost } from './parts/telemetry-cost';
@@ -66,6 +69,9 @@ const SETTINGS = {
   telemetry: QUICK
     ? { rounds: 2, events: 500, concurrency: 32, warmupEvents: 200 }
     : { rounds: 5, events: 2000, concurrency: 32, warmupEvents: 500 },
+  mixed: QUICK
+    ? { rounds: 2, requests: 600, concurrency: 32, warmupRequests: 150, burstEach: 30, requestsPerSecond: 50 }
+    : { rounds: 5, requests: 3000, concurrency: 32, warmupRequests: 600, burstEach: 100, requestsPerSecond: 50 },
 };
 
 interface Target {
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
   const validation = await attempt('5. validation cost', () => measureValidationCost(SETTINGS.validation));
   const bullmq = await attempt('6. BullMQ delivery, two instances', () => measureBullMqDelivery(SETTINGS.bullmq));
   const telemetry = await attempt('7. telemetry cost', () => measureTelemetryCost(SETTINGS.telemetry));
+  const mixed = await attempt('8. mixed traffic', () => measureMixedTraffic(SETTINGS.mixed));
 
   const machine = {
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -485,6 +492,112 @@ async function main(): Promise<void> {
     sections.push(`### 7. Telemetry cost\n\nFAILED: ${telemetry.error.split('\n')[0]}`);
   }
 
+  // 8. Mixed traffic
+  if (mixed.ok) {
+    const m = mixed.value;
+    const s = m.settings;
+    const contenders = Object.keys(m.awaitedRatio) as (keyof typeof m.awaitedRatio)[];
+    const perRound = (contender: (typeof contenders)[number]) =>
+      m.rounds
+        .map((r) =>
+          (
+            r.results[contender].awaitedCpuMicrosPerRequest / r.results['events only'].awaitedCpuMicrosPerRequest
+          ).toFixed(2),
+        )
+        .join(' ');
+    const one = m.burst['one client'];
+    targets.push(
+      {
+        part: '8',
+        name: 'CPU per awaited event, this build vs the build before',
+        value: `${(1 / m.awaitedRatio['events only, before']).toFixed(3)}×`,
+        target: '<= 1.05× (noise)',
+        met: 1 / m.awaitedRatio['events only, before'] <= 1.05,
+      },
+      {
+        part: '8',
+        name: 'mixed burst: 429s / lost / duplicated',
+        value: `${one.rateLimited} / ${one.lost} / ${one.duplicated}`,
+        target: '0 / 0 / 0',
+        met: one.rateLimited + one.lost + one.duplicated === 0,
+      },
+      {
+        part: '8',
+        name: 'mixed burst: contacts updated',
+        value: `${one.contacts} of ${s.burstEach}`,
+        target: `${s.burstEach}`,
+        met: one.contacts === s.burstEach,
+      },
+      {
+        part: '8',
+        name: 'mixed burst: max requests in any 1 s',
+        value: String(one.maxInAnyWindow),
+        target: `<= ${s.requestsPerSecond}`,
+        met: one.maxInAnyWindow <= s.requestsPerSecond,
+      },
+    );
+    const burstRow = (label: string, b: (typeof m.burst)['one client']) => [
+      label,
+      (b.wallMs / 1000).toFixed(2),
+      (b.idealMs / 1000).toFixed(2),
+      b.wallToIdeal.toFixed(3),
+      b.rateLimited,
+      b.lost,
+      b.duplicated,
+      `${b.contacts} (${b.contactFailures} failed)`,
+      b.maxInAnyWindow,
+    ];
+    sections.push(
+      `### 8. Mixed traffic (${s.requests} awaited calls at concurrency ${s.concurrency}, then ${s.requests} enqueued ` +
+        `and flushed, per process, no rate limit; ${m.rounds.length} rounds, a fresh process per contender, rotating ` +
+        `order; medians; "before" is ${m.baselineCommit.slice(0, 7)} built from git)\n\n` +
+        table(
+          [
+            'library and traffic',
+            'awaited: CPU µs/request',
+            '× events only',
+            'per round',
+            'background: CPU µs/request',
+            '× events only',
+            'awaited requests/s',
+          ],
+          contenders.map((contender) => [
+            contender,
+            m.awaitedCpuMicrosPerRequest[contender].toFixed(1),
+            m.awaitedRatio[contender].toFixed(3),
+            perRound(contender),
+            m.backgroundCpuMicrosPerRequest[contender].toFixed(1),
+            m.backgroundRatio[contender].toFixed(3),
+            formatNumber(m.awaitedPerSecond[contender]),
+          ]),
+        ) +
+        `\n\n${m.failures} failed calls. Mixed: a third each of sendEvent, LoopsTransactionalService.send and ` +
+        'LoopsContactsService.updateContact awaited; events and emails in turn enqueued.\n\n' +
+        `Mixed burst (server limited to R = ${s.requestsPerSecond}/s; ${s.burstEach} events and ${s.burstEach} ` +
+        `emails enqueued, ${s.burstEach} contact updates awaited, all at once):\n\n` +
+        table(
+          [
+            'clients',
+            'wall s',
+            'ideal s',
+            'wall/ideal',
+            '429s',
+            'lost',
+            'duplicated',
+            'contacts updated',
+            'max in any 1 s',
+          ],
+          [
+            burstRow(`nestjs-loops for all (rateLimit ${s.requestsPerSecond}/s)`, one),
+            burstRow('nestjs-loops for events and emails, loops SDK for contacts', m.burst['two clients']),
+          ],
+        ),
+    );
+  } else {
+    targets.push({ part: '8', name: 'mixed traffic', value: 'failed', target: '', met: false });
+    sections.push(`### 8. Mixed traffic\n\nFAILED: ${mixed.error.split('\n')[0]}`);
+  }
+
   const durationSeconds = round((Date.now() - started) / 1000, 1);
   sections.push(
     '### Targets\n\n' +
@@ -513,10 +626,11 @@ async function main(): Promise<void> {
     validationCost: value(validation),
     bullmqDelivery: value(bullmq),
     telemetryCost: value(telemetry),
+    mixedTraffic: value(mixed),
     targets,
   };
   writeFileSync(join(__dirname, '..', '..', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const failedParts = [...interceptor, throughput, rateLimited, memory, validation, bullmq, telemetry].filter(
+  const failedParts = [...interceptor, throughput, rateLimited, memory, validation, bullmq, telemetry, mixed].filter(
     (o) => !o.ok,
   ).length;
   process.exitCode = failedParts > 0 ? 1 : 0;

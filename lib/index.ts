@@ -30,11 +30,41 @@ export { type LoopsApiKeyStatus } from './interfaces/loops-api-key-status.interf
 export { type LoopsLogKind, type LoopsLogLevel, type LoopsLogLevels } from './logging/loops-log-levels';
 export { LoopsHealthIndicator, type LoopsHealthIndicatorResult } from './health/loops-health.indicator';
 export { LoopsEventsService } from './loops-events.service';
+export { LoopsTransactionalService } from './transactional/loops-transactional.service';
+export { LoopsContactsService } from './contacts/loops-contacts.service';
+export {
+  type LoopsContact,
+  type LoopsContactCallOptions,
+  type LoopsContactDeleted,
+  type LoopsContactIdentity,
+  type LoopsContactMailingLists,
+  type LoopsContactProperties,
+  type LoopsContactSaved,
+  type LoopsCreateContactInput,
+  type LoopsUpdateContactInput,
+} from './contacts/contact-types';
+export {
+  type LoopsAttachment,
+  type LoopsDataVariableValue,
+  SendTransactionalDto,
+  type SendTransactionalInput,
+} from './dto/send-transactional.dto';
+export {
+  type LoopsTransactionalFailedOutcome,
+  type LoopsTransactionalOutcome,
+  type LoopsTransactionalSentOutcome,
+} from './interfaces/loops-transactional-outcome.interface';
+export {
+  type LoopsFailedTransactional,
+  type LoopsFailedTransactionalQuery,
+} from './interfaces/loops-failed-transactional.interface';
 export { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
 export { LoopsRateLimiter } from './delivery/loops-rate-limiter';
 export { LoopsSender, type LoopsDeliveryResult } from './delivery/loops-sender';
 export { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
 export { type LoopsPreparedEvent } from './delivery/prepared-event';
+export { type LoopsPreparedTransactional } from './delivery/prepared-transactional';
+export { type LoopsPreparedRequest } from './delivery/prepared-request';
 export { type LoopsPropertyValue, SendEventDto, type SendEventInput } from './dto/send-event.dto';
 export { EmitLoopsEvent, type EmitLoopsEventDecorator } from './emit-loops-event.decorator';
 export {
@@ -58,6 +88,12 @@ export { LoopsApiError, type LoopsApiErrorDetails } from './errors/loops-api.err
 export { LoopsAuthError } from './errors/loops-auth.error';
 export { LoopsRateLimitError } from './errors/loops-rate-limit.error';
 export { LoopsIdempotencyConflictError } from './errors/loops-idempotency-conflict.error';
+export { LoopsTransactionalError } from './errors/loops-transactional.error';
+export { LoopsTransactionalNotFoundError } from './errors/loops-transactional-not-found.error';
+export { LoopsTransactionalDataVariablesError } from './errors/loops-transactional-data-variables.error';
+export { LoopsContactError } from './errors/loops-contact.error';
+export { LoopsContactExistsError } from './errors/loops-contact-exists.error';
+export { LoopsContactNotFoundError } from './errors/loops-contact-not-found.error';
 export { LoopsNetworkError } from './errors/loops-network.error';
 export { LoopsQueueFullError } from './errors/loops-queue-full.error';
 export { LoopsShutdownError } from './errors/loops-shutdown.error';

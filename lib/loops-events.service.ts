@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { filter, type Observable } from 'rxjs';
 import type { LoopsEventInput } from './catalog/loops-register';
 import { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
 import { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
@@ -38,7 +38,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     private readonly apiKeyCheck: ApiKeyCheck,
     @Inject(LOOPS_REDIS_CONNECTION) private readonly redis: RedisConnection | null,
   ) {
-    this.deliveries$ = reporter.outcomes$;
+    this.deliveries$ = reporter.outcomes$.pipe(filter((outcome) => outcome.kind === 'event'));
     telemetry.observeQueue(() => background.status());
   }
 

@@ -1,5 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import { LoopsCatalogVerifier } from './catalog/loops-catalog-verifier';
+import { LoopsContactsService } from './contacts/loops-contacts.service';
 import { BullMqBackgroundDelivery } from './delivery/bullmq-background-delivery';
 import { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
 import { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
@@ -17,6 +18,7 @@ import { LoopsEventsService } from './loops-events.service';
 import { LOOPS_MODULE_OPTIONS } from './loops.module-definition';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions, resolveLoopsOptions } from './loops-options';
 import { LoopsTelemetry } from './telemetry/loops-telemetry';
+import { LoopsTransactionalService } from './transactional/loops-transactional.service';
 import { LoopsTransport } from './transport/loops-transport';
 import { LOOPS_WEBHOOK_PROVIDERS } from './webhooks/loops-webhook.providers';
 
@@ -46,6 +48,8 @@ export function loopsProviders(transport: Type<LoopsTransport>): Provider[] {
     LoopsSender,
     ApiKeyCheck,
     LoopsEventsService,
+    LoopsTransactionalService,
+    LoopsContactsService,
     LoopsEventInterceptor,
     LoopsCatalogVerifier,
     ...LOOPS_WEBHOOK_PROVIDERS,

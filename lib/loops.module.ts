@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { LoopsContactsService } from './contacts/loops-contacts.service';
 import { ConfigurableModuleClass, LOOPS_MODULE_OPTIONS } from './loops.module-definition';
 import { LoopsEventInterceptor } from './loops-event.interceptor';
 import { LoopsEventsService } from './loops-events.service';
 import { loopsProviders } from './loops-providers';
+import { LoopsTransactionalService } from './transactional/loops-transactional.service';
 import { HttpLoopsTransport } from './transport/http-loops-transport';
 
 /**
@@ -13,6 +15,12 @@ import { HttpLoopsTransport } from './transport/http-loops-transport';
   // DiscoveryService finds the @OnLoopsWebhook() handlers.
   imports: [DiscoveryModule],
   providers: loopsProviders(HttpLoopsTransport),
-  exports: [LoopsEventsService, LoopsEventInterceptor, LOOPS_MODULE_OPTIONS],
+  exports: [
+    LoopsEventsService,
+    LoopsTransactionalService,
+    LoopsContactsService,
+    LoopsEventInterceptor,
+    LOOPS_MODULE_OPTIONS,
+  ],
 })
 export class LoopsModule extends ConfigurableModuleClass {}

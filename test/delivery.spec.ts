@@ -229,7 +229,15 @@ describe('background queue', () => {
     const key = testing.loops.enqueueEvent(event);
     await testing.app.close();
     expect(await outcomes).toEqual([
-      { status: 'sent', eventName: 'signup', idempotencyKey: key, attempts: 2, deduplicated: false, dryRun: false },
+      {
+        status: 'sent',
+        kind: 'event',
+        eventName: 'signup',
+        idempotencyKey: key,
+        attempts: 2,
+        deduplicated: false,
+        dryRun: false,
+      },
     ]);
   });
 });

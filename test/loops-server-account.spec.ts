@@ -264,6 +264,6 @@ describe('every read endpoint', () => {
 
   it('leaves other routes as they were', async () => {
     expect((await get('/api-key')).body).toEqual({ success: true, teamName: 'Test team' });
-    expect((await get('/contacts/create', API_KEY, 'POST')).status).toBe(404);
+    expect((await get('/campaigns', API_KEY, 'POST')).status).toBe(404);
   });
 });

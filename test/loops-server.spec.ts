@@ -82,7 +82,9 @@ describe('accepting an event', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(await readJson(response)).toEqual({ success: true });
-    expect(server.accepted).toEqual([{ idempotencyKey: 'key-1', body, receivedAt: expect.any(Number) }]);
+    expect(server.accepted).toEqual([
+      { path: '/api/v1/events/send', idempotencyKey: 'key-1', body, receivedAt: expect.any(Number) },
+    ]);
     expect(server.acceptedCount('key-1')).toBe(1);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]).toMatchObject({
@@ -560,12 +562,12 @@ describe('routing', () => {
   it('answers 404 JSON to an unknown path', async () => {
     const server = await startServer();
 
-    const response = await fetch(`${server.baseUrl}/contacts/create`, { method: 'POST' });
+    const response = await fetch(`${server.baseUrl}/campaigns`, { method: 'POST' });
 
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect((await readJson(response)).success).toBe(false);
-    expect(server.requests[0]).toMatchObject({ path: '/api/v1/contacts/create', status: 404 });
+    expect(server.requests[0]).toMatchObject({ path: '/api/v1/campaigns', status: 404 });
   });
 });
 

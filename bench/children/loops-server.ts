@@ -5,7 +5,8 @@
  * benchmark's own: `accepted-keys`, the idempotency key of every accepted event and the count of each status
  * answered (the stats count 429s; telling lost and duplicated events apart needs the keys themselves), and
  * `max-in-window`, the most events/send requests that arrived in any sliding window of `windowMs`
- * (`maxInAnyWindow()`), which shows whether clients kept to the limit, not only whether they were refused.
+ * (`maxInAnyWindow()`; or over every endpoint), which shows whether clients kept to the limit, not only whether
+ * they were refused; and `contacts`, how many contacts it holds.
  */
 import { runLoopsServerCli, type LoopsServerCliMessage } from '../../test/support/loops-server/main';
 
@@ -18,9 +19,17 @@ export interface AcceptedKeysMessage {
   statuses: Record<string, number>;
 }
 
+export interface ContactsMessage {
+  type: 'contacts';
+  /** The contacts the server holds. */
+  count: number;
+}
+
 export interface MaxInWindowMessage {
   type: 'max-in-window';
   windowMs: number;
+  /** Counted over every endpoint (events, transactional, contacts) rather than events/send alone. */
+  allEndpoints?: boolean;
   /** Events/send requests (answered or not) that arrived in the busiest sliding window of `windowMs`. */
   max: number;
 }
@@ -30,11 +39,16 @@ runLoopsServerCli(process.env, {
   send: (message) => process.send?.(message),
 }).then(
   ({ server, handleMessage }) => {
-    process.on('message', (message: { type?: string; windowMs?: number }) => {
+    process.on('message', (message: { type?: string; windowMs?: number; allEndpoints?: boolean }) => {
       if (message?.type === 'max-in-window') {
         const windowMs = message.windowMs ?? 1_000;
-        const max = server.maxInAnyWindow(windowMs);
-        process.send?.({ type: 'max-in-window', windowMs, max } satisfies MaxInWindowMessage);
+        const { allEndpoints } = message;
+        const max = allEndpoints ? server.maxInAnyWindow(windowMs, server.requests) : server.maxInAnyWindow(windowMs);
+        process.send?.({ type: 'max-in-window', windowMs, allEndpoints, max } satisfies MaxInWindowMessage);
+        return;
+      }
+      if (message?.type === 'contacts') {
+        process.send?.({ type: 'contacts', count: server.contacts.all.length } satisfies ContactsMessage);
         return;
       }
       if (message?.type !== 'accepted-keys') return handleMessage(message);

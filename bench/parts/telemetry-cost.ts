@@ -3,8 +3,6 @@
  * @opentelemetry/api, with the API but no SDK, and with the SDK registered, each in a fresh process per measurement
  * (`children/telemetry-cost.ts`), alternating round by round, against the Loops-compatible server in its own process.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   TELEMETRY_CONTENDERS,
@@ -12,6 +10,7 @@ import {
   type TelemetryCostInput,
   type TelemetryCostOutput,
 } from '../children/telemetry-cost';
+import { buildFromGit, git, REPO_ROOT } from '../support/build-from-git';
 import { LoopsServerProcess, runTask } from '../support/processes';
 import { median, rotate, round } from '../support/stats';
 
@@ -37,7 +36,6 @@ export interface TelemetryCostResult {
   failures: number;
 }
 
-const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 const BASELINE_DIR = join(REPO_ROOT, 'bench', 'dist', 'baseline');
 
 /**
@@ -45,20 +43,8 @@ const BASELINE_DIR = join(REPO_ROOT, 'bench', 'dist', 'baseline');
  * lib/telemetry/loops-telemetry.ts), or `BENCH_TELEMETRY_BASELINE` (any commit), built into bench/dist/baseline.
  */
 function buildBaseline(): string {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
   const added = git('log', '--diff-filter=A', '--format=%H', '--', 'lib/telemetry/loops-telemetry.ts').split('\n');
-  const commit = git('rev-parse', process.env.BENCH_TELEMETRY_BASELINE ?? `${added.at(-1)}^`);
-  rmSync(BASELINE_DIR, { recursive: true, force: true });
-  mkdirSync(BASELINE_DIR, { recursive: true });
-  const archive = join(BASELINE_DIR, 'source.tar');
-  git('archive', '--format=tar', '-o', archive, commit, 'lib', 'package.json', 'tsconfig.json', 'tsconfig.build.json');
-  execFileSync('tar', ['-xf', archive, '-C', BASELINE_DIR]);
-  execFileSync(process.execPath, [
-    require.resolve('typescript/bin/tsc'),
-    '-p',
-    join(BASELINE_DIR, 'tsconfig.build.json'),
-  ]);
-  return commit;
+  return buildFromGit(process.env.BENCH_TELEMETRY_BASELINE ?? `${added.at(-1)}^`, BASELINE_DIR);
 }
 
 export async function measureTelemetryCost(settings: TelemetryCostSettings): Promise<TelemetryCostResult> {

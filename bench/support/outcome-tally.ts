@@ -1,4 +1,4 @@
-import type { LoopsDeliveryOutcome } from 'nestjs-loops';
+import type { LoopsDeliveryOutcome, LoopsTransactionalOutcome } from 'nestjs-loops';
 import type { Observable } from 'rxjs';
 
 export interface OutcomeCounts {
@@ -16,7 +16,7 @@ export interface OutcomeTally {
 }
 
 /** Counts the outcomes of `deliveries$` as they come; the returned object fills in over time. */
-export function tallyOutcomes(deliveries$: Observable<LoopsDeliveryOutcome>): OutcomeTally {
+export function tallyOutcomes(deliveries$: Observable<LoopsDeliveryOutcome | LoopsTransactionalOutcome>): OutcomeTally {
   const tally: OutcomeTally = { outcomes: { sent: 0, failed: 0, dropped: 0, deduplicated: 0, retried: 0 }, errors: {} };
   deliveries$.subscribe((outcome) => {
     tally.outcomes[outcome.status]++;

@@ -1,7 +1,12 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH_API_KEY } from './workload';
-import type { AcceptedKeysMessage, MaxInWindowMessage, ServerStatsMessage } from '../children/loops-server';
+import type {
+  AcceptedKeysMessage,
+  ContactsMessage,
+  MaxInWindowMessage,
+  ServerStatsMessage,
+} from '../children/loops-server';
 
 /** The compiled child entry points, next to this file's compiled folder. */
 const CHILDREN_DIR = join(__dirname, '..', 'children');
@@ -142,11 +147,21 @@ export class LoopsServerProcess {
     return { keys, statuses };
   }
 
-  /** The most events/send requests that arrived in any sliding window of `windowMs` (`maxInAnyWindow()`). */
-  async maxInAnyWindow(windowMs: number): Promise<number> {
+  /**
+   * The most events/send requests (with `allEndpoints`, requests to any endpoint) that arrived in any sliding window
+   * of `windowMs` (`maxInAnyWindow()`).
+   */
+  async maxInAnyWindow(windowMs: number, allEndpoints = false): Promise<number> {
     const reply = nextMessage<MaxInWindowMessage>(this.child, 'max-in-window', 10_000);
-    this.child.send({ type: 'max-in-window', windowMs });
+    this.child.send({ type: 'max-in-window', windowMs, allEndpoints });
     return (await reply).max;
+  }
+
+  /** How many contacts the server holds. */
+  async contactCount(): Promise<number> {
+    const reply = nextMessage<ContactsMessage>(this.child, 'contacts', 10_000);
+    this.child.send({ type: 'contacts' });
+    return (await reply).count;
   }
 
   stop(): Promise<void> {

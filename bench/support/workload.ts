@@ -54,3 +54,21 @@ export async function runPool(
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return { failures, firstError };
 }
+
+/** A typical transactional email: a welcome email with two data variables. */
+export function typicalEmail(i: number): {
+  transactionalId: string;
+  email: string;
+  dataVariables: Record<string, string>;
+} {
+  return {
+    transactionalId: 'cbenchwelcome',
+    email: `user${i}@example.com`,
+    dataVariables: { firstName: 'Ada', plan: 'pro' },
+  };
+}
+
+/** A typical contact update: the contact by email, two properties. */
+export function typicalContact(i: number): { email: string; properties: Record<string, string | number> } {
+  return { email: `user${i}@example.com`, properties: { plan: 'pro', seats: i % 10 } };
+}

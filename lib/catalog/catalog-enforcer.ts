@@ -58,6 +58,31 @@ export class CatalogEnforcer {
     if (issues.length === 0) return;
     if (this.violations === 'error') throw new LoopsValidationError(issues);
     const message = `Loops event "${event.eventName}" breaks the event catalog (sent anyway): ${issues.map((issue) => issue.message).join('; ')}`;
+    this.warnOnce(message, logger);
+  }
+
+  /**
+   * A contact call's properties and mailing lists against the catalog's, when it declares them: `error` mode
+   * throws, `warn` logs once each.
+   * @throws LoopsValidationError in `error` mode, listing every problem.
+   */
+  enforceContact(
+    contact: { properties?: Record<string, unknown>; mailingLists?: Record<string, unknown> },
+    logger: { warn(message: string): void },
+  ): void {
+    const issues = [
+      ...this.findContactPropertyIssues(contact.properties, 'properties'),
+      ...this.findMailingListIssues(contact.mailingLists),
+    ];
+    if (issues.length === 0) return;
+    if (this.violations === 'error') throw new LoopsValidationError(issues, 'contact');
+    this.warnOnce(
+      `Loops contact breaks the event catalog (sent anyway): ${issues.map((issue) => issue.message).join('; ')}`,
+      logger,
+    );
+  }
+
+  private warnOnce(message: string, logger: { warn(message: string): void }): void {
     if (this.warned.has(message)) return;
     if (this.warned.size >= MAX_REMEMBERED_WARNINGS) this.warned.clear();
     this.warned.add(message);
@@ -78,8 +103,14 @@ export class CatalogEnforcer {
     } else {
       issues.push(...this.findEventPropertyIssues(event, declared));
     }
-    issues.push(...this.findContactPropertyIssues(event.contactProperties));
-    for (const id of Object.keys(event.mailingLists ?? {})) {
+    issues.push(...this.findContactPropertyIssues(event.contactProperties, 'contactProperties'));
+    issues.push(...this.findMailingListIssues(event.mailingLists));
+    return issues;
+  }
+
+  private findMailingListIssues(lists: Record<string, unknown> | undefined): LoopsValidationIssue[] {
+    const issues: LoopsValidationIssue[] = [];
+    for (const id of Object.keys(lists ?? {})) {
       if (this.mailingListIds && !this.mailingListIds.has(id)) {
         issues.push({
           path: `mailingLists.${id}`,
@@ -120,12 +151,15 @@ export class CatalogEnforcer {
     return issues;
   }
 
-  private findContactPropertyIssues(sent: SendEventInput['contactProperties']): LoopsValidationIssue[] {
+  private findContactPropertyIssues(
+    sent: Record<string, unknown> | undefined,
+    field: 'contactProperties' | 'properties',
+  ): LoopsValidationIssue[] {
     const declared = this.contactProperties;
     if (!declared || !sent) return [];
     const issues: LoopsValidationIssue[] = [];
     for (const [property, value] of Object.entries(sent)) {
-      const path = `contactProperties.${property}`;
+      const path = `${field}.${property}`;
       const type = declared.get(property);
       if (!type) {
         issues.push({

@@ -7,6 +7,11 @@ import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.er
 import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 import type { LoopsFailedEvent, LoopsFailedEventsQuery } from '../interfaces/loops-failed-event.interface';
 import { readEventBody } from '../loops-event-body';
+import type {
+  LoopsFailedTransactional,
+  LoopsFailedTransactionalQuery,
+} from '../interfaces/loops-failed-transactional.interface';
+import { readTransactionalBody } from '../transactional/transactional-body';
 import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
 import type { ResolvedBullMqDelivery, ResolvedLoopsOptions } from '../loops-options';
 import type { LoopsTelemetry } from '../telemetry/loops-telemetry';
@@ -21,18 +26,20 @@ import { retryDelay } from './backoff';
 import type { LoopsDeliveryReporter } from './loops-delivery-reporter';
 import type { LoopsSender } from './loops-sender';
 import type { LoopsPreparedEvent } from './prepared-event';
+import { describeRequest, type LoopsPreparedRequest, requestName } from './prepared-request';
+import type { LoopsPreparedTransactional } from './prepared-transactional';
 import type { RedisClient, RedisConnection } from './redis-connection';
 
 type BullMq = typeof import('bullmq');
 
-/** A job's data: the event, and what its attempts so far (in any instance) have shown. */
-interface StoredEvent extends LoopsPreparedEvent {
+/** A job's data: the event (or transactional email), and what its attempts so far (in any instance) have shown. */
+type StoredEvent = LoopsPreparedRequest & {
   earlier: EarlierAttempts;
   /** Requests made for it so far. */
   requests: number;
   /** Tells the enqueue call that created the job from the others for the same key. */
   enqueueToken: string;
-}
+};
 
 interface JobResult {
   requests: number;
@@ -166,12 +173,12 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     this.worker = worker;
   }
 
-  add(event: LoopsPreparedEvent): Promise<void> {
+  add(event: LoopsPreparedRequest): Promise<void> {
     this.takeOrThrow();
     return this.track(this.addWithin(event));
   }
 
-  enqueue(event: LoopsPreparedEvent): void {
+  enqueue(event: LoopsPreparedRequest): void {
     this.takeOrThrow();
     void this.track(this.holdUntilQueued(event));
   }
@@ -240,9 +247,9 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   }
 
   override async failedEvents(query: LoopsFailedEventsQuery): Promise<LoopsFailedEvent[]> {
-    const jobs = await this.findFailed(query);
+    const jobs = await this.findFailed(query, eventsMatching(query));
     return jobs.map((job) => ({
-      eventName: job.data.eventName,
+      eventName: (job.data as LoopsPreparedEvent).eventName,
       idempotencyKey: job.data.idempotencyKey,
       event: readEventBody(job.data.body),
       reason: job.failedReason,
@@ -251,9 +258,29 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     }));
   }
 
-  override async retryFailed(query: LoopsFailedEventsQuery): Promise<number> {
+  override retryFailed(query: LoopsFailedEventsQuery): Promise<number> {
+    return this.findFailed(query, eventsMatching(query)).then((jobs) => this.retryJobs(jobs));
+  }
+
+  override async failedTransactional(query: LoopsFailedTransactionalQuery): Promise<LoopsFailedTransactional[]> {
+    const jobs = await this.findFailed(query, transactionalMatching(query));
+    return jobs.map((job) => ({
+      transactionalId: (job.data as LoopsPreparedTransactional).transactionalId,
+      idempotencyKey: job.data.idempotencyKey,
+      transactional: readTransactionalBody(job.data.body),
+      reason: job.failedReason,
+      attempts: job.data.requests,
+      failedAt: new Date(job.finishedOn ?? job.timestamp),
+    }));
+  }
+
+  override retryFailedTransactional(query: LoopsFailedTransactionalQuery): Promise<number> {
+    return this.findFailed(query, transactionalMatching(query)).then((jobs) => this.retryJobs(jobs));
+  }
+
+  private async retryJobs(jobs: LoopsJob[]): Promise<number> {
     let retried = 0;
-    for (const job of await this.findFailed(query)) {
+    for (const job of jobs) {
       // Another instance may have retried it since it was read: then it is no longer in the failed set.
       const moved = await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
         () => true,
@@ -280,7 +307,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
    * Rejects with `LoopsQueueUnavailableError` after `enqueueTimeoutMs` (or at shutdown), saying whether the event
    * may have reached Redis all the same: only a command that left for Redis and got no answer can have.
    */
-  private async addWithin(event: LoopsPreparedEvent, enqueueToken: string = randomUUID()): Promise<void> {
+  private async addWithin(event: LoopsPreparedRequest, enqueueToken: string = randomUUID()): Promise<void> {
     const ms = this.delivery.enqueueTimeoutMs;
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), ms);
@@ -315,12 +342,12 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     throw this.unavailable(event, why, writes.sent, lastError);
   }
 
-  private unavailable(event: LoopsPreparedEvent, why: string, mayHaveBeenQueued: boolean, cause: unknown) {
+  private unavailable(event: LoopsPreparedRequest, why: string, mayHaveBeenQueued: boolean, cause: unknown) {
     const verdict = mayHaveBeenQueued
       ? `it may have been queued: enqueue it again with the same idempotencyKey (${event.idempotencyKey}) to be ` +
         'sure, which never delivers it twice'
       : 'it was not queued';
-    return new LoopsQueueUnavailableError(maskEmails(`Loops event "${event.eventName}": ${why}; ${verdict}`), {
+    return new LoopsQueueUnavailableError(maskEmails(`Loops ${describeRequest(event)}: ${why}; ${verdict}`), {
       idempotencyKey: event.idempotencyKey,
       mayHaveBeenQueued,
       cause,
@@ -333,7 +360,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
    * acknowledges it, whose outcome is then the delivery's, or until shutdown, when it is reported failed as an
    * event that may have been queued.
    */
-  private async holdUntilQueued(event: LoopsPreparedEvent): Promise<void> {
+  private async holdUntilQueued(event: LoopsPreparedRequest): Promise<void> {
     // One token for every try: a try that finds the job an earlier one made must see it as its own.
     const enqueueToken = randomUUID();
     for (;;) {
@@ -359,7 +386,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
    * once `signal` aborts: the caller has been told by then.
    */
   private async queueJob(
-    event: LoopsPreparedEvent,
+    event: LoopsPreparedRequest,
     enqueueToken: string,
     writes: { sent: boolean },
     signal: AbortSignal,
@@ -368,7 +395,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     if (signal.aborted) return;
     writes.sent = true;
     await this.queue.add(
-      event.eventName,
+      requestName(event),
       { ...event, earlier: NO_EARLIER_ATTEMPTS, requests: 0, enqueueToken },
       { jobId },
     );
@@ -453,7 +480,11 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     else this.reporter.logError(`A Loops delivery job failed and was removed: ${error.message}`);
   }
 
-  private async findFailed(query: LoopsFailedEventsQuery): Promise<LoopsJob[]> {
+  /** The failed jobs `matches` picks, failed before `query.failedBefore`, oldest first, at most `query.limit`. */
+  private async findFailed(
+    query: Pick<LoopsFailedEventsQuery, 'failedBefore' | 'limit'>,
+    matches: (data: StoredEvent) => boolean,
+  ): Promise<LoopsJob[]> {
     const found: LoopsJob[] = [];
     const limit = query.limit ?? Infinity;
     const failedBefore = query.failedBefore?.getTime() ?? Infinity;
@@ -461,7 +492,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
       // Newest first in Redis: read them all, then keep the oldest.
       const page = await this.queue.getFailed(start, start + FAILED_PAGE - 1);
       for (const job of page) {
-        if (query.eventName !== undefined && job.data.eventName !== query.eventName) continue;
+        if (!matches(job.data)) continue;
         if ((job.finishedOn ?? job.timestamp) >= failedBefore) continue;
         found.push(job);
       }
@@ -502,6 +533,18 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   private logRedisError(error: Error): void {
     this.reporter.logError(`Redis (Loops BullMQ delivery): ${error.message}`);
   }
+}
+
+/** Events and transactional emails share the failed set; each service's query lists its own kind. */
+function eventsMatching(query: LoopsFailedEventsQuery): (data: StoredEvent) => boolean {
+  return (data) =>
+    data.kind !== 'transactional' && (query.eventName === undefined || data.eventName === query.eventName);
+}
+
+function transactionalMatching(query: LoopsFailedTransactionalQuery): (data: StoredEvent) => boolean {
+  return (data) =>
+    data.kind === 'transactional' &&
+    (query.transactionalId === undefined || data.transactionalId === query.transactionalId);
 }
 
 /** `work`'s result, or `undefined` as soon as `signal` aborts. */

@@ -2,19 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import type { LoopsError } from '../errors/loops.error';
 import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
+import type { LoopsTransactionalOutcome } from '../interfaces/loops-transactional-outcome.interface';
 import { readEventBody } from '../loops-event-body';
 import { LoopsLog } from '../logging/loops-log';
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
-import type { LoopsPreparedEvent } from './prepared-event';
+import { readTransactionalBody } from '../transactional/transactional-body';
+import { describeRequest, type LoopsPreparedRequest } from './prepared-request';
 
 /**
- * Where every background event's end is told: one outcome on `outcomes$` (which `LoopsEventsService.deliveries$`
- * is), counted in the metrics, and a log line when it went wrong. A background engine of your own tells it here.
+ * Where every background event's and transactional email's end is told: one outcome on `outcomes$` (which the
+ * services' `deliveries$` filter by `kind`), counted in the metrics, and a log line when it went wrong. A background
+ * engine of your own tells it here.
  */
 @Injectable()
 export class LoopsDeliveryReporter {
-  readonly outcomes$: Observable<LoopsDeliveryOutcome>;
-  private readonly outcomes = new Subject<LoopsDeliveryOutcome>();
+  readonly outcomes$: Observable<LoopsDeliveryOutcome | LoopsTransactionalOutcome>;
+  private readonly outcomes = new Subject<LoopsDeliveryOutcome | LoopsTransactionalOutcome>();
 
   constructor(
     private readonly log: LoopsLog,
@@ -23,36 +26,63 @@ export class LoopsDeliveryReporter {
     this.outcomes$ = this.outcomes.asObservable();
   }
 
-  sent(event: LoopsPreparedEvent, result: { attempts: number; deduplicated: boolean; dryRun: boolean }): void {
+  sent(event: LoopsPreparedRequest, result: { attempts: number; deduplicated: boolean; dryRun: boolean }): void {
     if (result.deduplicated) {
       this.log.write(
         'deduplicated',
-        `Loops event "${event.eventName}" (${event.idempotencyKey}) was accepted earlier; not sent again`,
+        `Loops ${describeRequest(event)} (${event.idempotencyKey}) was accepted earlier; not sent again`,
       );
     }
-    this.emit(event, { status: 'sent', eventName: event.eventName, idempotencyKey: event.idempotencyKey, ...result });
+    const { idempotencyKey } = event;
+    const { attempts, deduplicated, dryRun } = result;
+    this.emit(
+      event,
+      event.kind === 'transactional'
+        ? {
+            status: 'sent',
+            kind: 'transactional',
+            transactionalId: event.transactionalId,
+            idempotencyKey,
+            attempts,
+            deduplicated,
+            dryRun,
+          }
+        : { status: 'sent', kind: 'event', eventName: event.eventName, idempotencyKey, attempts, deduplicated, dryRun },
+    );
   }
 
   failed(
-    event: LoopsPreparedEvent,
+    event: LoopsPreparedRequest,
     error: LoopsError,
     result: { attempts: number; mayHaveBeenAccepted: boolean },
   ): void {
+    const { attempts, mayHaveBeenAccepted } = result;
+    const { idempotencyKey } = event;
+    if (event.kind === 'transactional') {
+      const transactional = readTransactionalBody(event.body);
+      this.logFailure(event, `to ${transactional.email}`, error, result);
+      this.emit(event, {
+        status: 'failed',
+        kind: 'transactional',
+        transactionalId: event.transactionalId,
+        idempotencyKey,
+        attempts,
+        error,
+        mayHaveBeenAccepted,
+        transactional,
+      });
+      return;
+    }
     const input = readEventBody(event.body);
-    const contact = input.email ?? `userId ${String(input.userId)}`;
-    this.log.write(
-      'failed',
-      `Loops event "${event.eventName}" (${event.idempotencyKey}) for ${contact} failed ` +
-        `after ${result.attempts} attempt(s): ${error.message}` +
-        (result.mayHaveBeenAccepted ? ' (an earlier attempt may have reached Loops)' : ''),
-    );
+    this.logFailure(event, `for ${input.email ?? `userId ${String(input.userId)}`}`, error, result);
     this.emit(event, {
       status: 'failed',
+      kind: 'event',
       eventName: event.eventName,
-      idempotencyKey: event.idempotencyKey,
-      attempts: result.attempts,
+      idempotencyKey,
+      attempts,
       error,
-      mayHaveBeenAccepted: result.mayHaveBeenAccepted,
+      mayHaveBeenAccepted,
       event: input,
     });
   }
@@ -60,7 +90,7 @@ export class LoopsDeliveryReporter {
   dropped(eventName: string, reason: Error, source?: string): void {
     const where = source ? ` from ${source}` : '';
     this.log.write('dropped', `Loops event "${eventName}"${where} was not sent: ${reason.message}`);
-    this.emit(undefined, { status: 'dropped', eventName, error: reason });
+    this.emit(undefined, { status: 'dropped', kind: 'event', eventName, error: reason });
   }
 
   logError(message: string): void {
@@ -71,7 +101,24 @@ export class LoopsDeliveryReporter {
     this.outcomes.complete();
   }
 
-  private emit(event: LoopsPreparedEvent | undefined, outcome: LoopsDeliveryOutcome): void {
+  private logFailure(
+    event: LoopsPreparedRequest,
+    recipient: string,
+    error: LoopsError,
+    result: { attempts: number; mayHaveBeenAccepted: boolean },
+  ): void {
+    this.log.write(
+      'failed',
+      `Loops ${describeRequest(event)} (${event.idempotencyKey}) ${recipient} failed ` +
+        `after ${result.attempts} attempt(s): ${error.message}` +
+        (result.mayHaveBeenAccepted ? ' (an earlier attempt may have reached Loops)' : ''),
+    );
+  }
+
+  private emit(
+    event: LoopsPreparedRequest | undefined,
+    outcome: LoopsDeliveryOutcome | LoopsTransactionalOutcome,
+  ): void {
     this.telemetry.settled(outcome, event);
     this.outcomes.next(outcome);
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { LoopsApiErrorDetails } from '../errors/loops-api.error';
+import type { LoopsApiError, LoopsApiErrorDetails } from '../errors/loops-api.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsError } from '../errors/loops.error';
 import { LoopsLog } from '../logging/loops-log';
@@ -8,6 +8,8 @@ import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { readEventBody } from '../loops-event-body';
+import { readTransactionalBody } from '../transactional/transactional-body';
+import { toTransactionalRefusal } from '../transactional/transactional-refusal';
 import {
   afterAttempt,
   type AttemptResult,
@@ -16,8 +18,9 @@ import {
   NO_EARLIER_ATTEMPTS,
 } from './attempt-result';
 import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
-import type { LoopsPreparedEvent } from './prepared-event';
+import type { LoopsCall, LoopsCallResult } from './loops-call';
 import { LoopsRateLimiter } from './loops-rate-limiter';
+import { type LoopsPreparedRequest, REQUEST_PATHS } from './prepared-request';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same relative path from lib/ and dist/
 const { version } = require('../../package.json') as { version: string };
@@ -33,14 +36,24 @@ export type LoopsDeliveryResult =
       mayHaveBeenAccepted: boolean;
     };
 
+/** One HTTP exchange as `exchange` makes it. */
+interface Exchange {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  body?: string;
+  idempotencyKey?: string;
+}
+
 /**
- * Sends events to Loops: one attempt at a time through the rate limiter with a timeout (`attempt`), or
- * attempts with backoff until one settles the event (`deliver`). Every attempt of an event carries its one
- * `Idempotency-Key`, so that Loops accepts it at most once.
+ * Makes every request the module sends to Loops: one attempt at a time through the rate limiter with a timeout
+ * (`attempt`), attempts with backoff until one settles an event or a transactional email (`deliver`), or the same
+ * for a contact read or write (`call`). Every attempt of an event or email carries its one `Idempotency-Key`, so
+ * that Loops accepts it at most once.
  */
 @Injectable()
 export class LoopsSender {
   private readonly url: string;
+  private readonly transactionalUrl: string;
 
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
@@ -49,16 +62,49 @@ export class LoopsSender {
     private readonly log: LoopsLog,
     private readonly telemetry: LoopsTelemetry,
   ) {
-    this.url = `${options.baseUrl}/events/send`;
+    this.url = `${options.baseUrl}${REQUEST_PATHS.event}`;
+    this.transactionalUrl = `${options.baseUrl}${REQUEST_PATHS.transactional}`;
   }
 
-  /** Attempts until Loops accepts or refuses the event, attempts run out, or `signal` aborts. */
-  async deliver(event: LoopsPreparedEvent, signal?: AbortSignal): Promise<LoopsDeliveryResult> {
-    if (this.options.dryRun) return { ok: true, attempts: 0, deduplicated: false, dryRun: this.logDryRun(event) };
+  /** Attempts until Loops accepts or refuses the event (or email), attempts run out, or `signal` aborts. */
+  deliver(event: LoopsPreparedRequest, signal?: AbortSignal): Promise<LoopsDeliveryResult> {
+    if (this.options.dryRun) {
+      return Promise.resolve({ ok: true, attempts: 0, deduplicated: false, dryRun: this.logDryRun(event) });
+    }
+    return this.retrying((earlier) => this.attempt(event, earlier, signal), signal);
+  }
+
+  /**
+   * A contact read or write: attempts with the same limiter, timeout and backoff as a delivery, until an answer
+   * settles it. In dry run, nothing is sent: the call is logged and resolves with its dry-run value.
+   */
+  async call<T>(call: LoopsCall<T>, signal?: AbortSignal): Promise<LoopsCallResult<T>> {
+    if (this.options.dryRun) {
+      this.log.write('dryRun', `[dry run] Loops ${call.method} ${call.path}: ${call.dryRun.description}`);
+      return { ok: true, value: call.dryRun.value, attempts: 0, dryRun: true };
+    }
+    let value: T | undefined;
+    const url = `${this.options.baseUrl}${call.path}`;
+    const result = await this.retrying(async (earlier): Promise<AttemptResult> => {
+      const exchanged = await this.exchange({ method: call.method, url, body: call.body }, signal);
+      if (!('status' in exchanged)) return exchanged;
+      const verdict = call.judge(exchanged, this.details(exchanged), earlier);
+      if (verdict.outcome !== 'accepted') return verdict;
+      value = verdict.value;
+      return { outcome: 'accepted', deduplicated: false };
+    }, signal);
+    return result.ok ? { ok: true, value: value as T, attempts: result.attempts, dryRun: false } : result;
+  }
+
+  /** Runs `attempt` until one settles, attempts run out, or `signal` aborts, backing off between attempts. */
+  private async retrying(
+    attemptOnce: (earlier: EarlierAttempts) => Promise<AttemptResult>,
+    signal: AbortSignal | undefined,
+  ): Promise<LoopsDeliveryResult> {
     const { attempts: maxAttempts } = this.options.retry;
     let earlier = NO_EARLIER_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
-      const result = await this.attempt(event, earlier, signal);
+      const result = await attemptOnce(earlier);
       if (result.outcome === 'accepted') {
         return { ok: true, attempts: attempt, deduplicated: result.deduplicated, dryRun: false };
       }
@@ -79,8 +125,41 @@ export class LoopsSender {
   }
 
   /** One request, judged. Never rejects: what went wrong is in the result. */
-  async attempt(event: LoopsPreparedEvent, earlier: EarlierAttempts, signal?: AbortSignal): Promise<AttemptResult> {
+  async attempt(event: LoopsPreparedRequest, earlier: EarlierAttempts, signal?: AbortSignal): Promise<AttemptResult> {
     if (this.options.dryRun) return { outcome: 'accepted', deduplicated: false, dryRun: this.logDryRun(event) };
+    const transactional = event.kind === 'transactional';
+    const response = await this.exchange(
+      {
+        method: 'POST',
+        url: transactional ? this.transactionalUrl : this.url,
+        body: event.body,
+        idempotencyKey: event.idempotencyKey,
+      },
+      signal,
+    );
+    if (!('status' in response)) return response;
+    const result = judgeAnswer(response, this.details(response), {
+      idempotencyKey: event.idempotencyKey,
+      keyChosenByCaller: event.keyChosenByCaller,
+      earlier,
+    });
+    if (transactional && result.outcome === 'refused') {
+      return {
+        outcome: 'refused',
+        error: toTransactionalRefusal(result.error as LoopsApiError, event.transactionalId),
+      };
+    }
+    return result;
+  }
+
+  /**
+   * One request through the rate limiter: the answer, whatever its status, or what kept it from coming (nothing
+   * sent, or no answer to a request that may have arrived).
+   */
+  private async exchange(
+    request: Exchange,
+    signal: AbortSignal | undefined,
+  ): Promise<LoopsTransportResponse | Extract<AttemptResult, { outcome: 'not-sent' | 'retryable' }>> {
     let release: () => void;
     try {
       release = await this.limiter.acquire(signal);
@@ -89,7 +168,7 @@ export class LoopsSender {
     }
     let response: LoopsTransportResponse;
     try {
-      response = await this.send(event, signal);
+      response = await this.send(request, signal);
     } catch (error) {
       return { outcome: 'retryable', error: toLoopsError(error), unknown: true, rateLimited: false };
     } finally {
@@ -101,18 +180,14 @@ export class LoopsSender {
     if (response.headers['x-ratelimit-remaining'] === '0' || response.status === 429) {
       this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
     }
-    return judgeAnswer(
-      response,
-      this.redactKey({ status: response.status, body: response.body, rawBody: response.rawBody }),
-      {
-        idempotencyKey: event.idempotencyKey,
-        keyChosenByCaller: event.keyChosenByCaller,
-        earlier,
-      },
-    );
+    return response;
   }
 
-  private async send(event: LoopsPreparedEvent, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
+  private details(response: LoopsTransportResponse): LoopsApiErrorDetails {
+    return this.redactKey({ status: response.status, body: response.body, rawBody: response.rawBody });
+  }
+
+  private async send(request: Exchange, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
     // One controller and a cleared timer: AbortSignal.timeout/any cost more per request and keep their
     // timers alive long after the answer.
     const controller = new AbortController();
@@ -127,16 +202,10 @@ export class LoopsSender {
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       return await this.transport.send({
-        method: 'POST',
-        url: this.url,
-        headers: {
-          'Content-Type': 'application/json',
-          Accept: 'application/json',
-          'User-Agent': USER_AGENT,
-          'Idempotency-Key': event.idempotencyKey,
-          Authorization: `Bearer ${this.options.apiKey}`,
-        },
-        body: event.body,
+        method: request.method,
+        url: request.url,
+        headers: this.headers(request),
+        body: request.body,
         signal: controller.signal,
       });
     } catch (error) {
@@ -150,13 +219,30 @@ export class LoopsSender {
     }
   }
 
+  private headers(request: Exchange): Record<string, string> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': USER_AGENT,
+      Authorization: `Bearer ${this.options.apiKey}`,
+    };
+    if (request.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (request.idempotencyKey !== undefined) headers['Idempotency-Key'] = request.idempotencyKey;
+    return headers;
+  }
+
   /**
    * Logs what would have been sent, emails masked: the property names and types, or (`dryRun: 'verbose'`) the whole
    * body. `true`, for the result's `dryRun`.
    */
-  private logDryRun(event: LoopsPreparedEvent): true {
-    const what = this.options.dryRunValues ? event.body : describeShape(event.body);
-    this.log.write('dryRun', `[dry run] Loops event "${event.eventName}" (${event.idempotencyKey}): ${what}`);
+  private logDryRun(event: LoopsPreparedRequest): true {
+    const transactional = event.kind === 'transactional';
+    const what = this.options.dryRunValues
+      ? event.body
+      : transactional
+        ? describeTransactionalShape(event.body)
+        : describeShape(event.body);
+    const subject = transactional ? `transactional email "${event.transactionalId}"` : `event "${event.eventName}"`;
+    this.log.write('dryRun', `[dry run] Loops ${subject} (${event.idempotencyKey}): ${what}`);
     return true;
   }
 
@@ -183,6 +269,23 @@ function describeShape(body: string): string {
   if (eventProperties) parts.push(`eventProperties { ${types(eventProperties)} }`);
   if (contactProperties) parts.push(`contactProperties { ${types(contactProperties)} }`);
   if (mailingLists) parts.push(`mailingLists { ${Object.keys(mailingLists).join(', ')} }`);
+  return parts.join(', ');
+}
+
+/** `to a***@example.com, dataVariables { name: string }, attachments invoice.pdf (application/pdf)`. */
+function describeTransactionalShape(body: string): string {
+  const { email, addToAudience, dataVariables, attachments } = readTransactionalBody(body);
+  const parts = [`to ${email}`];
+  if (addToAudience !== undefined) parts.push(`addToAudience ${String(addToAudience)}`);
+  if (dataVariables) {
+    const types = Object.entries(dataVariables).map(
+      ([name, value]) => `${name}: ${Array.isArray(value) ? `${value.length} item(s)` : typeof value}`,
+    );
+    parts.push(`dataVariables { ${types.join(', ')} }`);
+  }
+  if (attachments) {
+    parts.push(`attachments ${attachments.map((file) => `${file.filename} (${file.contentType})`).join(', ')}`);
+  }
   return parts.join(', ');
 }
 

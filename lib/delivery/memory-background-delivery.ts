@@ -8,7 +8,7 @@ import { LoopsBackgroundDelivery } from './loops-background-delivery';
 import { DeliveryQueue } from './delivery-queue';
 import type { LoopsDeliveryReporter } from './loops-delivery-reporter';
 import type { LoopsSender } from './loops-sender';
-import type { LoopsPreparedEvent } from './prepared-event';
+import { type LoopsPreparedRequest, requestName } from './prepared-request';
 
 /**
  * The default engine: a bounded in-process queue. Fast and simple; what it holds is lost if the process
@@ -16,7 +16,7 @@ import type { LoopsPreparedEvent } from './prepared-event';
  */
 export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
   readonly takesEventsAtOnce = true;
-  private readonly queue: DeliveryQueue<LoopsPreparedEvent>;
+  private readonly queue: DeliveryQueue<LoopsPreparedRequest>;
   /** Aborted when shutdown gives up waiting: cuts in-flight attempts short. */
   private readonly shutdownController = abortControllerForMany();
 
@@ -34,12 +34,12 @@ export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
     return this.queue.pending;
   }
 
-  add(event: LoopsPreparedEvent): Promise<void> {
+  add(event: LoopsPreparedRequest): Promise<void> {
     this.queue.push(event);
     return Promise.resolve();
   }
 
-  enqueue(event: LoopsPreparedEvent): void {
+  enqueue(event: LoopsPreparedRequest): void {
     this.queue.push(event);
   }
 
@@ -64,13 +64,13 @@ export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
       `${waiting.length + inFlight.length} Loops event(s) could not be delivered within shutdownTimeoutMs ` +
         `(${this.options.shutdownTimeoutMs} ms): ${summarizeNames([...inFlight, ...waiting])}`,
     );
-    const reason = new LoopsShutdownError('The app shut down before this event was delivered');
+    const reason = new LoopsShutdownError('The app shut down before this was delivered');
     for (const event of waiting) this.reporter.failed(event, reason, { attempts: 0, mayHaveBeenAccepted: false });
     this.shutdownController.abort(reason);
     await this.queue.settled();
   }
 
-  private async deliver(event: LoopsPreparedEvent): Promise<void> {
+  private async deliver(event: LoopsPreparedRequest): Promise<void> {
     const { signal } = this.shutdownController;
     const result = await this.telemetry.traceDelivery(event, 'memory', () => this.sender.deliver(event, signal));
     if (result.ok)
@@ -87,8 +87,11 @@ export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
   }
 }
 
-function summarizeNames(events: LoopsPreparedEvent[]): string {
+function summarizeNames(events: LoopsPreparedRequest[]): string {
   const counts = new Map<string, number>();
-  for (const { eventName } of events) counts.set(eventName, (counts.get(eventName) ?? 0) + 1);
+  for (const event of events) {
+    const name = event.kind === 'transactional' ? `transactional ${requestName(event)}` : requestName(event);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
   return [...counts].map(([name, count]) => `${name} (${count})`).join(', ');
 }

@@ -1,5 +1,7 @@
 /** A validated event ready to be sent, as it waits in a queue. */
 export interface LoopsPreparedEvent {
+  /** Absent in events prepared before transactional emails shared the engine (jobs still in Redis, say). */
+  kind?: 'event';
   eventName: string;
   idempotencyKey: string;
   /**

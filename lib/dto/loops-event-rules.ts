@@ -49,7 +49,7 @@ function findEventNameIssues(value: unknown): LoopsValidationIssue[] {
   return issues;
 }
 
-function findEmailIssues(value: unknown, userId: unknown): LoopsValidationIssue[] {
+export function findEmailIssues(value: unknown, userId: unknown): LoopsValidationIssue[] {
   if (value === undefined) {
     return userId === undefined ? [issue('email', 'required', 'email or userId is required')] : [];
   }
@@ -63,7 +63,7 @@ export function isValidEmail(value: string): boolean {
   return EVERYDAY_EMAIL.test(value) || isEmail(value);
 }
 
-function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidationIssue[] {
+export function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidationIssue[] {
   if (typeof value !== 'string' || value === '') {
     return [issue(path, 'isNonEmptyString', `${path} must be a non-empty string (got ${describeValue(value)})`)];
   }
@@ -93,7 +93,7 @@ function findPropertyMapIssues(field: PropertyMapField, value: unknown): LoopsVa
 }
 
 /** A Map, a class instance or a Date would be sent as `{}` or worse: only plain objects are maps here. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;
@@ -137,7 +137,7 @@ function findMapValueIssues(field: PropertyMapField, value: unknown, path: strin
   return [issue(path, 'isPropertyValue', `${path} must be ${allowed} (got ${describeValue(value)})`)];
 }
 
-function findLengthIssues(path: string, value: string): LoopsValidationIssue[] {
+export function findLengthIssues(path: string, value: string): LoopsValidationIssue[] {
   // JSON writes a UTF-16 unit as at most 6 characters (`\uXXXX`): a string this short can't pass the limit.
   if (value.length * 6 + 2 <= MAX_JSON_LENGTH) return [];
   const length = JSON.stringify(value).length;
@@ -146,7 +146,7 @@ function findLengthIssues(path: string, value: string): LoopsValidationIssue[] {
     : [];
 }
 
-function issue(path: string, rule: string, message: string): LoopsValidationIssue {
+export function issue(path: string, rule: string, message: string): LoopsValidationIssue {
   return { path, rule, message };
 }
 

@@ -19,7 +19,7 @@ export interface SendEventInput {
 // class-transformer copies nested objects, silently skipping keys such as `__proto__`, and takes an own
 // `constructor` key for the object's class unless told the type. The maps are kept as given so that the
 // rules see every key the caller sent.
-const keepAsGiven = applyDecorators(
+export const keepAsGiven = applyDecorators(
   Type(() => Object),
   Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true }),
 );

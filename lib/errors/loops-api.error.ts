@@ -26,7 +26,7 @@ export class LoopsApiError extends LoopsError {
   }
 }
 
-function readLoopsMessage(body: unknown): string | undefined {
+export function readLoopsMessage(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   // Older answers use `error` instead of `message`.
   const { message, error } = body as { message?: unknown; error?: unknown };

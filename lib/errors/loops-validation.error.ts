@@ -8,9 +8,13 @@ export interface LoopsValidationIssue {
   message: string;
 }
 
-/** The event (or a send option) breaks a rule; nothing was sent. */
+/** The event, transactional email or contact (or a send option) breaks a rule; nothing was sent. */
 export class LoopsValidationError extends LoopsError {
-  constructor(readonly errors: readonly LoopsValidationIssue[]) {
-    super(`Invalid Loops event: ${errors.map((issue) => issue.message).join('; ')}`);
+  /** `subject` names what was invalid in the message: `event` (the default), `transactional email`, `contact`. */
+  constructor(
+    readonly errors: readonly LoopsValidationIssue[],
+    subject = 'event',
+  ) {
+    super(`Invalid Loops ${subject}: ${errors.map((issue) => issue.message).join('; ')}`);
   }
 }

@@ -6,6 +6,8 @@ export type LoopsDeliveryStatus = LoopsDeliveryOutcome['status'];
 /** Loops has the event. */
 export interface LoopsSentOutcome {
   status: 'sent';
+  /** Tells event outcomes from transactional ones (`LoopsTransactionalOutcome`) where both are read together. */
+  kind: 'event';
   eventName: string;
   idempotencyKey: string;
   /** Requests made for it, retries included; 0 in dry-run mode. */
@@ -22,6 +24,7 @@ export interface LoopsSentOutcome {
 /** The event was not delivered, or not known to be: `error` says why. */
 export interface LoopsFailedOutcome {
   status: 'failed';
+  kind: 'event';
   eventName: string;
   idempotencyKey: string;
   /** Requests made for it; 0 when none went out. */
@@ -39,6 +42,7 @@ export interface LoopsFailedOutcome {
 /** The event could not even be built (no contact, a failing mapper, an invalid event); nothing was sent. */
 export interface LoopsDroppedOutcome {
   status: 'dropped';
+  kind: 'event';
   eventName: string;
   /** What prevented it, for instance a `LoopsValidationError`. */
   error: Error;

@@ -14,9 +14,11 @@ import type {
 import { Inject, Injectable } from '@nestjs/common';
 import type { AttemptResult } from '../delivery/attempt-result';
 import type { LoopsDeliveryResult } from '../delivery/loops-sender';
-import type { LoopsPreparedEvent, TraceCarrier } from '../delivery/prepared-event';
+import type { TraceCarrier } from '../delivery/prepared-event';
+import type { LoopsPreparedRequest } from '../delivery/prepared-request';
 import type { LoopsError } from '../errors/loops.error';
 import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.interface';
+import type { LoopsTransactionalOutcome } from '../interfaces/loops-transactional-outcome.interface';
 import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
 import type { LoopsTransportResponse } from '../transport/loops-transport';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
@@ -31,6 +33,7 @@ import {
   ATTR_IDEMPOTENCY_KEY,
   ATTR_QUEUE_STATE,
   ATTR_RESEND_COUNT,
+  ATTR_TRANSACTIONAL_ID,
   LOOPS_INSTRUMENTATION_SCOPE,
   type LoopsDeliveryMode,
   type LoopsTelemetryOutcome,
@@ -41,8 +44,11 @@ import {
   METRIC_RATE_LIMIT_REMAINING,
   METRIC_RATE_LIMITED,
   METRIC_RETRIES,
+  METRIC_TRANSACTIONAL_SETTLED,
   SPAN_ENQUEUE_EVENT,
+  SPAN_ENQUEUE_TRANSACTIONAL,
   SPAN_SEND_EVENT,
+  SPAN_SEND_TRANSACTIONAL,
 } from './telemetry-names';
 
 type OtelApi = typeof import('@opentelemetry/api');
@@ -58,6 +64,7 @@ interface Instruments {
   tracer: Tracer;
   meter: Meter;
   settled: Counter;
+  transactionalSettled: Counter;
   retries: Counter;
   rateLimited: Counter;
   enqueueToAccept: Histogram;
@@ -68,7 +75,7 @@ interface Instruments {
 
 /** A BullMQ job attempt: one request, in whichever instance took the job. */
 export interface JobAttempt {
-  event: LoopsPreparedEvent;
+  event: LoopsPreparedRequest;
   /** Requests made for the event by earlier attempts. */
   requestsBefore: number;
   /** No attempt follows this one if it fails (short of a rate limit, which does not use one up). */
@@ -103,6 +110,10 @@ export class LoopsTelemetry {
       settled: meter.createCounter(METRIC_EVENTS_SETTLED, {
         unit: '{event}',
         description: 'Events whose delivery ended: sent, deduplicated, failed or dropped',
+      }),
+      transactionalSettled: meter.createCounter(METRIC_TRANSACTIONAL_SETTLED, {
+        unit: '{email}',
+        description: 'Transactional emails whose delivery ended: sent, deduplicated or failed',
       }),
       retries: meter.createCounter(METRIC_RETRIES, {
         unit: '{request}',
@@ -140,11 +151,12 @@ export class LoopsTelemetry {
    * Runs `enqueue`, the hand-over of the event to the queue, after marking when it happened and, when telemetry is
    * on, in a `loops.enqueue_event` span whose context travels with the event to be the parent of its send spans.
    */
-  traceEnqueue<T>(event: LoopsPreparedEvent, enqueue: () => T): T {
+  traceEnqueue<T>(event: LoopsPreparedRequest, enqueue: () => T): T {
     event.enqueuedAt = Date.now();
     if (!this.otel) return enqueue();
     const { api, tracer } = this.otel;
-    const span = tracer.startSpan(SPAN_ENQUEUE_EVENT, { kind: api.SpanKind.PRODUCER });
+    const name = event.kind === 'transactional' ? SPAN_ENQUEUE_TRANSACTIONAL : SPAN_ENQUEUE_EVENT;
+    const span = tracer.startSpan(name, { kind: api.SpanKind.PRODUCER });
     if (span.isRecording()) span.setAttributes(this.eventAttributes(event, this.backgroundMode));
     const spanContext = span.spanContext();
     if (api.isSpanContextValid(spanContext)) event.traceContext = toTraceCarrier(spanContext);
@@ -172,7 +184,7 @@ export class LoopsTelemetry {
    * queued ones of the span that enqueued them, never of whatever context the queue's worker happens to run in.
    */
   async traceDelivery(
-    event: LoopsPreparedEvent,
+    event: LoopsPreparedRequest,
     mode: 'awaited' | 'memory',
     deliver: () => Promise<LoopsDeliveryResult>,
   ): Promise<LoopsDeliveryResult> {
@@ -215,8 +227,8 @@ export class LoopsTelemetry {
     if (response.status === 429) this.otel.rateLimited.add(1);
   }
 
-  /** A background event's end, as `deliveries$` tells it. */
-  settled(outcome: LoopsDeliveryOutcome, event?: LoopsPreparedEvent): void {
+  /** A background event's or transactional email's end, as `deliveries$` tells it. */
+  settled(outcome: LoopsDeliveryOutcome | LoopsTransactionalOutcome, event?: LoopsPreparedRequest): void {
     if (!this.otel) return;
     if (outcome.status === 'dropped') {
       this.otel.settled.add(1, {
@@ -227,13 +239,19 @@ export class LoopsTelemetry {
       return;
     }
     const mode = this.backgroundMode;
+    const target =
+      outcome.kind === 'transactional'
+        ? { [ATTR_TRANSACTIONAL_ID]: outcome.transactionalId }
+        : { [ATTR_EVENT_NAME]: outcome.eventName };
+    const counter = outcome.kind === 'transactional' ? this.otel.transactionalSettled : this.otel.settled;
     if (outcome.status === 'failed') {
-      this.countSettled(outcome.eventName, mode, 'failed', outcome.error);
+      this.countSettled(counter, target, mode, 'failed', outcome.error);
       return;
     }
-    this.countSettled(outcome.eventName, mode, outcome.deduplicated ? 'deduplicated' : 'sent');
-    // Only a send this instance saw accepted: not a dry run, nor a key found delivered when it was enqueued.
-    if (event?.enqueuedAt !== undefined && outcome.attempts > 0 && !outcome.dryRun) {
+    this.countSettled(counter, target, mode, outcome.deduplicated ? 'deduplicated' : 'sent');
+    // Only a send this instance saw accepted: not a dry run, nor a key found delivered when it was enqueued. The
+    // histogram is of events.
+    if (outcome.kind === 'event' && event?.enqueuedAt !== undefined && outcome.attempts > 0 && !outcome.dryRun) {
       this.otel.enqueueToAccept.record((Date.now() - event.enqueuedAt) / 1000, {
         [ATTR_EVENT_NAME]: outcome.eventName,
         [ATTR_DELIVERY_MODE]: mode,
@@ -270,9 +288,10 @@ export class LoopsTelemetry {
     if (this.remainingObserver) this.otel.rateLimitRemaining.removeCallback(this.remainingObserver);
   }
 
-  private startSend(event: LoopsPreparedEvent, mode: LoopsDeliveryMode, parent: Context): Span {
+  private startSend(event: LoopsPreparedRequest, mode: LoopsDeliveryMode, parent: Context): Span {
     const { api, tracer } = this.otel as Instruments;
-    const span = tracer.startSpan(SPAN_SEND_EVENT, { kind: api.SpanKind.INTERNAL }, parent);
+    const name = event.kind === 'transactional' ? SPAN_SEND_TRANSACTIONAL : SPAN_SEND_EVENT;
+    const span = tracer.startSpan(name, { kind: api.SpanKind.INTERNAL }, parent);
     if (span.isRecording()) span.setAttributes(this.eventAttributes(event, mode));
     return span;
   }
@@ -287,13 +306,17 @@ export class LoopsTelemetry {
 
   private endDelivery(
     span: Span,
-    event: LoopsPreparedEvent,
+    event: LoopsPreparedRequest,
     mode: 'awaited' | 'memory',
     result: LoopsDeliveryResult,
   ): void {
     if (result.attempts > 1) this.otel?.retries.add(result.attempts - 1, this.modeAttributes(event, mode));
     const outcome: LoopsTelemetryOutcome = result.ok ? (result.deduplicated ? 'deduplicated' : 'sent') : 'failed';
-    if (mode === 'awaited') this.countSettled(event.eventName, mode, outcome, result.ok ? undefined : result.error);
+    if (mode === 'awaited') {
+      const otel = this.otel as Instruments;
+      const counter = event.kind === 'transactional' ? otel.transactionalSettled : otel.settled;
+      this.countSettled(counter, targetAttributes(event), mode, outcome, result.ok ? undefined : result.error);
+    }
     this.endSpan(span, outcome, result.attempts, result.ok ? undefined : result.error);
   }
 
@@ -326,31 +349,35 @@ export class LoopsTelemetry {
   }
 
   private countSettled(
-    eventName: string,
+    counter: Counter,
+    target: Attributes,
     mode: LoopsDeliveryMode,
     outcome: LoopsTelemetryOutcome,
     error?: Error,
   ): void {
-    const attributes: Attributes = {
-      [ATTR_EVENT_NAME]: eventName,
-      [ATTR_DELIVERY_MODE]: mode,
-      [ATTR_DELIVERY_OUTCOME]: outcome,
-    };
+    const attributes: Attributes = { ...target, [ATTR_DELIVERY_MODE]: mode, [ATTR_DELIVERY_OUTCOME]: outcome };
     if (error) attributes[ATTR_ERROR_TYPE] = error.name;
-    this.otel?.settled.add(1, attributes);
+    counter.add(1, attributes);
   }
 
-  private eventAttributes(event: LoopsPreparedEvent, mode: LoopsDeliveryMode): Attributes {
+  private eventAttributes(event: LoopsPreparedRequest, mode: LoopsDeliveryMode): Attributes {
     return {
-      [ATTR_EVENT_NAME]: event.eventName,
+      ...targetAttributes(event),
       [ATTR_IDEMPOTENCY_KEY]: maskEmails(event.idempotencyKey),
       [ATTR_DELIVERY_MODE]: mode,
     };
   }
 
-  private modeAttributes(event: LoopsPreparedEvent, mode: LoopsDeliveryMode): Attributes {
-    return { [ATTR_EVENT_NAME]: event.eventName, [ATTR_DELIVERY_MODE]: mode };
+  private modeAttributes(event: LoopsPreparedRequest, mode: LoopsDeliveryMode): Attributes {
+    return { ...targetAttributes(event), [ATTR_DELIVERY_MODE]: mode };
   }
+}
+
+/** What a request is about: its event name, or its transactional email's id. */
+function targetAttributes(event: LoopsPreparedRequest): Attributes {
+  return event.kind === 'transactional'
+    ? { [ATTR_TRANSACTIONAL_ID]: event.transactionalId }
+    : { [ATTR_EVENT_NAME]: event.eventName };
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

@@ -5,6 +5,8 @@ import { LOOPS_MODULE_OPTIONS } from '../loops.module-definition';
 import { LoopsEventInterceptor } from '../loops-event.interceptor';
 import { LoopsEventsService } from '../loops-events.service';
 import { loopsProviders } from '../loops-providers';
+import { LoopsContactsService } from '../contacts/loops-contacts.service';
+import { LoopsTransactionalService } from '../transactional/loops-transactional.service';
 import { InMemoryLoopsTransport } from './in-memory-loops-transport';
 import { LoopsTestRecorder } from './loops-test-recorder';
 
@@ -15,8 +17,9 @@ export type LoopsTestingModuleOptions = Pick<
 >;
 
 /**
- * The real `LoopsEventsService` and `LoopsEventInterceptor` over an in-memory transport: same
- * validation, results and errors, nothing leaves the process. Global, like `LoopsModule`.
+ * The real `LoopsEventsService`, `LoopsTransactionalService`, `LoopsContactsService` and `LoopsEventInterceptor` over
+ * an in-memory transport: same validation, results and errors, nothing leaves the process. Global, like
+ * `LoopsModule`.
  */
 @Module({})
 export class LoopsTestingModule {
@@ -37,7 +40,14 @@ export class LoopsTestingModule {
         ...loopsProviders(InMemoryLoopsTransport),
         LoopsTestRecorder,
       ],
-      exports: [LoopsEventsService, LoopsEventInterceptor, LoopsTestRecorder, LOOPS_MODULE_OPTIONS],
+      exports: [
+        LoopsEventsService,
+        LoopsTransactionalService,
+        LoopsContactsService,
+        LoopsEventInterceptor,
+        LoopsTestRecorder,
+        LOOPS_MODULE_OPTIONS,
+      ],
     };
   }
 }

@@ -1,6 +1,6 @@
 /** One HTTP request to the Loops API, as the delivery layer hands it to a transport. */
 export interface LoopsTransportRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Absolute URL. */
   url: string;
   headers: Record<string, string>;

@@ -1,10 +1,23 @@
 import { NestFactory } from '@nestjs/core';
-import { type LoopsDeliveryOutcome, LoopsEventsService } from 'nestjs-loops';
+import { merge } from 'rxjs';
+import {
+  type LoopsDeliveryOutcome,
+  LoopsEventsService,
+  type LoopsTransactionalOutcome,
+  LoopsTransactionalService,
+} from 'nestjs-loops';
 import { type AcceptedEvent, LoopsCompatibleServer } from '../../test/support/loops-server';
 import { AppModule } from './app.module';
-import { type DemoCall, DEMO_TRIAL_DAYS, EXPECTED_EVENTS, runDemoRequests } from './demo/demo-requests';
+import {
+  type DemoCall,
+  DEMO_TRIAL_DAYS,
+  EXPECTED_EMAILS,
+  EXPECTED_EVENTS,
+  runDemoRequests,
+} from './demo/demo-requests';
 import { type DemoWebhook, runDemoWebhooks, WEBHOOKS_PATH } from './demo/demo-webhooks';
-import { findEventProblems } from './demo/find-event-problems';
+import { findEmailProblems, findEventProblems } from './demo/find-event-problems';
+import { WelcomeEmail } from './transactional-emails';
 import {
   countNames,
   describeCallProblem,
@@ -33,8 +46,10 @@ export interface DemoReport {
   calls: DemoCall[];
   /** The events the local server accepted; empty against Loops, which doesn't tell. */
   received: AcceptedEvent[];
-  /** How each event the app queued in the background ended. */
-  deliveries: LoopsDeliveryOutcome[];
+  /** The transactional emails the local server accepted; empty against Loops. */
+  emails: AcceptedEvent[];
+  /** How each event and transactional email the app queued in the background ended. */
+  deliveries: (LoopsDeliveryOutcome | LoopsTransactionalOutcome)[];
   /** The signed webhooks the local server sent to the app; none against Loops. */
   webhooks: DemoWebhook[];
   lines: string[];
@@ -54,25 +69,30 @@ export async function runDemo({
     text.forEach((line) => print(line));
   };
   const server = env.LOOPS_API_KEY ? undefined : await LoopsCompatibleServer.start();
+  // Loops refuses a send that lacks one of the email's data variables: the local server does too.
+  server?.transactionalEmails.seed([{ id: WelcomeEmail.id, dataVariables: [...WelcomeEmail.dataVariables] }]);
   try {
     const appEnv: EnvVars = server
       ? {
           LOOPS_API_KEY: LOCAL_API_KEY,
           LOOPS_BASE_URL: server.baseUrl,
+          LOOPS_WELCOME_EMAIL_ID: undefined,
           TRIAL_DAYS: DEMO_TRIAL_DAYS,
           LOOPS_WEBHOOK_SECRET: server.webhooks.secret,
         }
       : {
           LOOPS_API_KEY: env.LOOPS_API_KEY,
           LOOPS_BASE_URL: env.LOOPS_BASE_URL,
+          LOOPS_WELCOME_EMAIL_ID: env.LOOPS_WELCOME_EMAIL_ID,
           TRIAL_DAYS: DEMO_TRIAL_DAYS,
           LOOPS_WEBHOOK_SECRET: undefined,
         };
     say(
       server
-        ? `No LOOPS_API_KEY set: the sample app sends its events to a local Loops-compatible server (${server.baseUrl}).`
+        ? `No LOOPS_API_KEY set: the sample app sends its events and emails to a local Loops-compatible server (${server.baseUrl}).`
         : `LOOPS_API_KEY is set: the sample app sends its events to ${env.LOOPS_BASE_URL || 'Loops'}; ` +
-            'the contacts it signs up are created in your audience.',
+            'the contacts it signs up are created in your audience, and get the welcome email that ' +
+            'LOOPS_WELCOME_EMAIL_ID names (a published transactional email with the data variables firstName and plan).',
       `The app runs with TRIAL_DAYS=${DEMO_TRIAL_DAYS}, so the trial-reminder job has trials to remind.`,
       '',
       'Requests to the sample app:',
@@ -90,38 +110,36 @@ export async function runDemo({
     const { calls, deliveries, webhooks } = await withEnv(appEnv, () =>
       driveSampleApp((call) => say(...formatCall(call)), sendWebhooks),
     );
-    const received = server ? [...server.accepted] : [];
+    const accepted = server ? [...server.accepted] : [];
+    const received = accepted.filter((event) => event.path.endsWith('/events/send'));
+    const emails = accepted.filter((event) => event.path.endsWith('/transactional'));
     const problems = [
       ...calls.filter((call) => !call.ok).map(describeCallProblem),
       ...webhooks.filter((webhook) => !webhook.ok).map(describeWebhookProblem),
       ...(server && webhooks.length === 0 ? ['no webhook was sent: the sign-up they are about failed'] : []),
       ...deliveries.filter((outcome) => outcome.status !== 'sent').map((outcome) => formatDelivery(outcome).trim()),
-      ...(server ? findEventProblems(EXPECTED_EVENTS, received) : []),
+      ...(server
+        ? [...findEventProblems(EXPECTED_EVENTS, received), ...findEmailProblems(EXPECTED_EMAILS, emails)]
+        : []),
     ];
     say('');
     if (server) {
-      say(`What Loops received (${received.length} events):`, '');
-      received.forEach((event, index) => say(...formatAcceptedEvent(event, index + 1)));
+      say(`What Loops received (${received.length} events, ${emails.length} transactional emails):`, '');
+      [...received, ...emails].forEach((event, index) => say(...formatAcceptedEvent(event, index + 1)));
     } else {
-      say('Events the app queued in the background:', ...deliveries.map(formatDelivery), '');
+      say('What the app queued in the background:', ...deliveries.map(formatDelivery), '');
     }
     const names = countNames(EXPECTED_EVENTS.map((event) => event.eventName));
     say(
       problems.length > 0
         ? `FAILED: ${problems.join('; ')}`
         : server
-          ? `OK: the ${received.length} events the requests should send arrived (${names}).`
+          ? `OK: the ${received.length} events and ${emails.length} transactional emails the requests should send ` +
+            `arrived (${names}; welcome email ×${emails.length}).`
           : 'OK: every request got the answer expected, and Loops accepted every event.',
     );
-    return {
-      mode: server ? 'local' : 'loops',
-      ok: problems.length === 0,
-      calls,
-      received,
-      deliveries,
-      webhooks,
-      lines,
-    };
+    const ok = problems.length === 0;
+    return { mode: server ? 'local' : 'loops', ok, calls, received, emails, deliveries, webhooks, lines };
   } finally {
     await server?.close();
   }
@@ -134,12 +152,14 @@ export async function runDemo({
 async function driveSampleApp(
   onCall: (call: DemoCall) => void,
   sendWebhooks?: (appUrl: string, calls: DemoCall[]) => Promise<DemoWebhook[]>,
-): Promise<{ calls: DemoCall[]; deliveries: LoopsDeliveryOutcome[]; webhooks: DemoWebhook[] }> {
+): Promise<{ calls: DemoCall[]; deliveries: DemoReport['deliveries']; webhooks: DemoWebhook[] }> {
   // Warnings and errors only, so that the report isn't lost among Nest's start-up lines. The raw body is kept for
   // the webhook route, which checks Loops' signature over the exact bytes.
   const app = await NestFactory.create(AppModule, { logger: ['warn', 'error'], abortOnError: false, rawBody: true });
-  const deliveries: LoopsDeliveryOutcome[] = [];
-  app.get(LoopsEventsService).deliveries$.subscribe((outcome) => deliveries.push(outcome));
+  const deliveries: DemoReport['deliveries'] = [];
+  merge(app.get(LoopsEventsService).deliveries$, app.get(LoopsTransactionalService).deliveries$).subscribe((outcome) =>
+    deliveries.push(outcome),
+  );
   try {
     await app.listen(0, '127.0.0.1');
     const appUrl = await app.getUrl();

@@ -10,7 +10,8 @@ async function bootstrap(): Promise<void> {
   if (!process.env.LOOPS_API_KEY) {
     console.error(
       'LOOPS_API_KEY is not set. `npm run sample:start` sends real events to Loops: set LOOPS_API_KEY ' +
-        '(and LOOPS_BASE_URL if you need another endpoint) in the environment or in .env.\n' +
+        '(and LOOPS_BASE_URL if you need another endpoint, LOOPS_WELCOME_EMAIL_ID for the welcome email) in the ' +
+        'environment or in .env.\n' +
         'To try the sample without a Loops account, run `npm run sample`: it uses a local Loops-compatible server.',
     );
     process.exitCode = 1;

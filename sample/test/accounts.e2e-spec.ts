@@ -5,6 +5,7 @@ import request from 'supertest';
 import { CapturingLogger } from '../../test/support/capturing-logger';
 import { AcceptedEvent, LoopsCompatibleServer } from '../../test/support/loops-server';
 import { type EnvVars } from '../src/demo/with-env';
+import { WelcomeEmail } from '../src/transactional-emails';
 import { bootSampleApp } from './support/boot-sample-app';
 
 const JANE = { email: 'jane@example.com', firstName: 'Jane', plan: 'pro' };
@@ -34,7 +35,15 @@ describe('sample app: accounts', () => {
   /** The events Loops accepted once the app's background queue is empty. */
   async function delivered(eventName?: string): Promise<AcceptedEvent[]> {
     await app.get(LoopsEventsService).flush();
-    return server.accepted.filter((event) => !eventName || event.body.eventName === eventName);
+    return server.accepted.filter(
+      (event) => event.path.endsWith('/events/send') && (!eventName || event.body.eventName === eventName),
+    );
+  }
+
+  /** The transactional emails Loops accepted once the app's background queue is empty. */
+  async function emailed(): Promise<AcceptedEvent[]> {
+    await app.get(LoopsEventsService).flush();
+    return server.accepted.filter((event) => event.path.endsWith('/transactional'));
   }
 
   describe('POST /accounts', () => {
@@ -72,6 +81,36 @@ describe('sample app: accounts', () => {
       expect(response.body.message).toContain(message);
       await delivered();
       expect(server.requests).toEqual([]);
+    });
+
+    it('sends the welcome email with the data variables its template uses, once per account', async () => {
+      server.transactionalEmails.seed([{ id: WelcomeEmail.id, dataVariables: [...WelcomeEmail.dataVariables] }]);
+      const { id } = (await signUp(JANE).expect(201)).body as { id: string };
+      const [email] = await emailed();
+      expect(email.body).toEqual({
+        transactionalId: WelcomeEmail.id,
+        email: JANE.email,
+        dataVariables: { firstName: 'Jane', plan: 'pro' },
+      });
+      expect(email.idempotencyKey).toBe(`welcome-${id}`);
+      expect(server.requests.filter((request) => request.path.endsWith('/transactional'))).toHaveLength(1);
+    });
+
+    it('sends the welcome email whose ID LOOPS_WELCOME_EMAIL_ID names', async () => {
+      await app.close();
+      await boot({ LOOPS_WELCOME_EMAIL_ID: 'cmyownwelcome' });
+      await signUp(JANE).expect(201);
+      expect((await emailed()).map((email) => email.body.transactionalId)).toEqual(['cmyownwelcome']);
+    });
+
+    it('a sign-up answers 201 even when Loops refuses the welcome email, which is logged', async () => {
+      server.transactionalEmails.seed([{ id: 'csomethingelse' }]);
+      await signUp(JANE).expect(201);
+      expect(await emailed()).toEqual([]);
+      expect(logger.texts('error')).toEqual([
+        expect.stringContaining(`Loops transactional email "${WelcomeEmail.id}"`),
+      ]);
+      expect(logger.texts('error')[0]).toContain('(404)');
     });
 
     it('answers 409 to a second sign-up with the same email, and sends one signup', async () => {

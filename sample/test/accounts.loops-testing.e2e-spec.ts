@@ -10,6 +10,7 @@ import {
 import request from 'supertest';
 import { AppModule, loopsModule } from '../src/app.module';
 import { type EnvVars, withEnv } from '../src/demo/with-env';
+import { WelcomeEmail } from '../src/transactional-emails';
 
 /**
  * The same app as accounts.e2e-spec.ts, tested the way an app's own suite would: LoopsModule swapped for
@@ -21,7 +22,13 @@ describe('sample app with LoopsTestingModule', () => {
 
   async function boot(env: EnvVars = {}, testing = LoopsTestingModule.forRoot()): Promise<void> {
     app = await withEnv(
-      { LOOPS_API_KEY: undefined, LOOPS_BASE_URL: undefined, TRIAL_DAYS: undefined, ...env },
+      {
+        LOOPS_API_KEY: undefined,
+        LOOPS_BASE_URL: undefined,
+        TRIAL_DAYS: undefined,
+        LOOPS_WELCOME_EMAIL_ID: undefined,
+        ...env,
+      },
       async () => {
         const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
           .overrideModule(loopsModule)
@@ -53,11 +60,29 @@ describe('sample app with LoopsTestingModule', () => {
     });
   });
 
+  it('sign-up sends the welcome email, its data variables filled in', async () => {
+    await boot();
+    const { body: account } = await http()
+      .post('/accounts')
+      .send({ email: 'jane@example.com', firstName: 'Jane', plan: 'pro' })
+      .expect(201);
+    const email = await loops.waitForTransactional(WelcomeEmail.id);
+    expect(email).toMatchObject({
+      email: 'jane@example.com',
+      idempotencyKey: `welcome-${account.id}`,
+      body: {
+        transactionalId: WelcomeEmail.id,
+        email: 'jane@example.com',
+        dataVariables: { firstName: 'Jane', plan: 'pro' },
+      },
+    });
+  });
+
   it('a sign-up refused by validation sends nothing', async () => {
     await boot();
     await http().post('/accounts').send({ email: 'nope', firstName: 'X', plan: 'pro' }).expect(400);
     await app.get(LoopsEventsService).flush();
-    expect(loops.events).toHaveLength(0);
+    expect(loops.calls).toHaveLength(0);
   });
 
   it('changing plan sends planChanged under a key naming the change', async () => {
@@ -87,6 +112,8 @@ describe('sample app with LoopsTestingModule', () => {
     ]);
 
     const { body: second } = await signUp('second@example.com');
+    // The welcome email goes first, so that the scripted refusal meets the event.
+    await app.get(LoopsEventsService).flush();
     loops.failNext(1, { status: 400, body: { success: false, message: 'Contact not found' } });
     await http().delete(`/accounts/${second.id}`).expect(500);
     expect(loops.eventsNamed('accountDeleted')).toHaveLength(1);
@@ -95,6 +122,7 @@ describe('sample app with LoopsTestingModule', () => {
   it('the trial-reminder job reminds each due account once, and retries one Loops refused', async () => {
     await boot({ TRIAL_DAYS: '2' });
     await http().post('/accounts').send({ email: 'due@example.com', firstName: 'D', plan: 'pro' }).expect(201);
+    await app.get(LoopsEventsService).flush();
     loops.failNext(1, new LoopsApiError({ status: 503 }));
     await http().post('/jobs/trial-reminders').expect(200, { sent: 0, failed: 1 });
     await http().post('/jobs/trial-reminders').expect(200, { sent: 1, failed: 0 });

@@ -1,5 +1,7 @@
 import { LoopsCompatibleServer } from '../../test/support/loops-server';
 import { runDemo } from '../src/demo';
+import { formatDelivery } from '../src/demo/format-demo';
+import { WelcomeEmail } from '../src/transactional-emails';
 
 const quiet = (): void => undefined;
 
@@ -18,8 +20,16 @@ describe('sample demo (npm run sample)', () => {
     expect(output).toContain('"email": "j***@example.com"');
     expect(output).toContain('"email": "s***@example.com"');
     expect(output).not.toMatch(/jane@|sam@/);
+    expect(
+      report.emails.map((email) => `${String(email.body.transactionalId)} ${String(email.body.email)}`).sort(),
+    ).toEqual([`${WelcomeEmail.id} jane@example.com`, `${WelcomeEmail.id} sam@example.com`]);
+    expect(report.emails[0].body.dataVariables).toEqual({ firstName: expect.any(String), plan: expect.any(String) });
+    expect(report.lines).toContainEqual(
+      expect.stringMatching(`^#\\d transactional ${WelcomeEmail.id}  \\(Idempotency-Key: welcome-\\S+\\)$`),
+    );
     expect(report.lines.at(-1)).toBe(
-      'OK: the 6 events the requests should send arrived (signup ×2, planChanged, trialEnding ×2, accountDeleted).',
+      'OK: the 6 events and 2 transactional emails the requests should send arrived (signup ×2, planChanged, ' +
+        'trialEnding ×2, accountDeleted; welcome email ×2).',
     );
   });
 
@@ -53,12 +63,14 @@ describe('sample demo (npm run sample)', () => {
       const report = await runDemo({ env: { LOOPS_API_KEY: 'live-key', LOOPS_BASE_URL: loops.baseUrl }, print: quiet });
 
       expect(report).toMatchObject({ mode: 'loops', ok: true, received: [], webhooks: [] });
-      expect(loops.accepted).toHaveLength(6);
+      expect(loops.accepted).toHaveLength(8);
       // In the order Loops answered, which need not be the order of the requests.
-      expect(report.deliveries.map((outcome) => `${outcome.status} ${outcome.eventName}`).sort()).toEqual([
+      expect(report.deliveries.map((outcome) => formatDelivery(outcome).trim()).sort()).toEqual([
         'sent planChanged',
         'sent signup',
         'sent signup',
+        `sent transactional ${WelcomeEmail.id}`,
+        `sent transactional ${WelcomeEmail.id}`,
       ]);
       expect(report.lines).toContain('      {"sent":2,"failed":0}');
       expect(report.lines.join('\n')).not.toMatch(/jane@|sam@/);

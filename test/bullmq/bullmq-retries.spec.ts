@@ -138,7 +138,15 @@ describeWithRedis('BullMQ retries', () => {
     await testing.loops.flush();
     expect(server.requests).toHaveLength(0);
     expect(outcomes).toEqual([
-      { status: 'sent', eventName: 'bulk', idempotencyKey: key, attempts: 0, deduplicated: false, dryRun: true },
+      {
+        status: 'sent',
+        kind: 'event',
+        eventName: 'bulk',
+        idempotencyKey: key,
+        attempts: 0,
+        deduplicated: false,
+        dryRun: true,
+      },
     ]);
     expect(
       testing.logger.texts('log').filter((line) => line.includes(`[dry run] Loops event "bulk" (${key})`)),

@@ -46,3 +46,16 @@ export function responseSchema(path: string, method: string, status: number): Va
     .join('/');
   return loadAjv().compile({ $ref: `${SPEC_ID}#/${pointer}` });
 }
+
+/** A validator of the spec's component schema `name`, e.g. `componentSchema('TransactionalFailure5Response')`. */
+export function componentSchema(name: string): ValidateFunction {
+  return loadAjv().compile({ $ref: `${SPEC_ID}#/components/schemas/${escapePointer(name)}` });
+}
+
+/** A validator of the JSON request body the spec documents for `method path`, e.g. `/v1/transactional`, `post`. */
+export function requestSchema(path: string, method: string): ValidateFunction {
+  const pointer = ['paths', path, method, 'requestBody', 'content', 'application/json', 'schema']
+    .map(escapePointer)
+    .join('/');
+  return loadAjv().compile({ $ref: `${SPEC_ID}#/${pointer}` });
+}

@@ -13,7 +13,7 @@ import {
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoopsModuleOptions } from '../../lib';
+import { LoopsEventsService, type LoopsModuleOptions, LoopsTransactionalService } from '../../lib';
 import { MemoryBackgroundDelivery } from '../../lib/delivery/memory-background-delivery';
 import * as names from '../../lib/telemetry/telemetry-names';
 import { BullMqTestBed, describeWithRedis } from '../bullmq/support/bullmq-test-bed';
@@ -129,6 +129,48 @@ describe('outcome counters', () => {
   });
 });
 
+describe('transactional emails', () => {
+  it('are counted on loops.transactional.settled by id, never as events, and traced as loops.send_transactional', async () => {
+    const { app } = await boot();
+    const transactional = app.get(LoopsTransactionalService);
+    const before = await collect();
+    server.script({ kind: 'status', status: 404, body: { success: false, message: 'Transactional email not found.' } });
+    transactional.enqueue({ transactionalId: 'gone', email: 'ada@example.com' });
+    await transactional.send({ transactionalId: 'welcome', email: 'ada@example.com' });
+    await app.get(LoopsEventsService).flush();
+
+    const after = await collect();
+    const counted = (outcome: string, transactionalId: string, mode: string) =>
+      (pointValue(after, 'loops.transactional.settled', {
+        'loops.delivery.outcome': outcome,
+        'loops.transactional.id': transactionalId,
+        'loops.delivery.mode': mode,
+      }) ?? 0) -
+      (pointValue(before, 'loops.transactional.settled', {
+        'loops.delivery.outcome': outcome,
+        'loops.transactional.id': transactionalId,
+        'loops.delivery.mode': mode,
+      }) ?? 0);
+    expect(counted('failed', 'gone', 'memory')).toBe(1);
+    expect(counted('sent', 'welcome', 'awaited')).toBe(1);
+    expect(
+      after.find((p) => p.name === 'loops.transactional.settled' && p.attributes['loops.transactional.id'] === 'gone')
+        ?.attributes,
+    ).toMatchObject({ 'error.type': 'LoopsTransactionalNotFoundError' });
+    expect(
+      after.filter((point) => point.name === 'loops.events.settled' && !('loops.event.name' in point.attributes)),
+    ).toEqual([]);
+
+    const spans = spanExporter.getFinishedSpans().map(toSpanRecord);
+    expect(spans.map((span) => span.name).sort()).toEqual([
+      'loops.enqueue_transactional',
+      'loops.send_transactional',
+      'loops.send_transactional',
+    ]);
+    for (const span of spans) expect(span.attributes['loops.transactional.id']).toMatch(/^(gone|welcome)$/);
+  });
+});
+
 describe('queue gauges', () => {
   it('in memory: events waiting and in flight, and the age of the oldest waiting one', async () => {
     const { loops } = await boot({ queue: { concurrency: 1 }, shutdownTimeoutMs: 100 });
@@ -215,9 +257,11 @@ describe('names', () => {
     expect(rows.map(([name]) => name).sort()).toEqual([...declared].sort());
 
     // The units in the table are those the instruments carry: collect one of each kind after a send.
-    const { loops } = await boot();
+    const testing = await boot();
+    const { loops } = testing;
     server.script({ kind: 'status', status: 429, headers: { 'x-ratelimit-remaining': '0' } });
     loops.enqueueEvent({ eventName: 'digest', userId: 'u1' });
+    testing.app.get(LoopsTransactionalService).enqueue({ transactionalId: 'welcome', email: 'ada@example.com' });
     await loops.flush();
     const units = new Map((await collect()).map((point) => [point.name, point.unit]));
     for (const [name, unit] of rows) expect([name, units.get(name)]).toEqual([name, unit]);

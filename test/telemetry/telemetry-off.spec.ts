@@ -3,7 +3,7 @@
  * the package missing altogether. (No SDK is registered in this file.)
  */
 import type { Type } from '@nestjs/common';
-import type { LoopsPreparedEvent } from '../../lib/delivery/prepared-event';
+import type { LoopsPreparedRequest } from '../../lib/delivery/prepared-request';
 import { MemoryBackgroundDelivery } from '../../lib/delivery/memory-background-delivery';
 import { BullMqTestBed, describeWithRedis } from '../bullmq/support/bullmq-test-bed';
 import { LoopsCompatibleServer } from '../support/loops-server';
@@ -25,7 +25,7 @@ afterEach(() => {
 
 describe('@opentelemetry/api installed, no SDK registered', () => {
   it('in memory: the queued event carries no trace context, and is delivered as before', async () => {
-    const queued: LoopsPreparedEvent[] = [];
+    const queued: LoopsPreparedRequest[] = [];
     const enqueue = MemoryBackgroundDelivery.prototype.enqueue;
     jest.spyOn(MemoryBackgroundDelivery.prototype, 'enqueue').mockImplementation(function (
       this: MemoryBackgroundDelivery,

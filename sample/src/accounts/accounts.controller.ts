@@ -4,10 +4,14 @@ import type { Account } from './account';
 import { AccountsService } from './accounts.service';
 import { ChangePlanDto } from './dto/change-plan.dto';
 import { CreateAccountDto } from './dto/create-account.dto';
+import { WelcomeEmailService } from './welcome-email.service';
 
 @Controller('accounts')
 export class AccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly welcome: WelcomeEmailService,
+  ) {}
 
   @Post()
   @EmitLoopsEvent<Account>({
@@ -18,7 +22,9 @@ export class AccountsController {
     eventProperties: ({ result }) => ({ plan: result.plan, trialEndsAt: result.trialEndsAt }),
   })
   signUp(@Body() body: CreateAccountDto): Account {
-    return this.accounts.create(body);
+    const account = this.accounts.create(body);
+    this.welcome.send(account);
+    return account;
   }
 
   @Get(':id')

@@ -4,11 +4,12 @@ import { AccountsService } from './accounts.service';
 import { EmailStatusWebhooks } from './email-status.webhooks';
 import { TrialReminderService } from './trial-reminder.service';
 import { TrialRemindersController } from './trial-reminders.controller';
+import { WelcomeEmailService } from './welcome-email.service';
 
-// LoopsModule is global, so this module uses LoopsEventsService and @EmitLoopsEvent without importing it, and
+// LoopsModule is global, so this module uses its services and @EmitLoopsEvent without importing it, and
 // LoopsModule finds the @OnLoopsWebhook() handlers of EmailStatusWebhooks on its own.
 @Module({
   controllers: [AccountsController, TrialRemindersController],
-  providers: [AccountsService, TrialReminderService, EmailStatusWebhooks],
+  providers: [AccountsService, TrialReminderService, WelcomeEmailService, EmailStatusWebhooks],
 })
 export class AccountsModule {}

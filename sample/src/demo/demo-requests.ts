@@ -1,3 +1,5 @@
+import { WelcomeEmail } from '../transactional-emails';
+
 export const JANE = 'jane@example.com';
 export const SAM = 'sam@example.com';
 
@@ -34,6 +36,17 @@ export const EXPECTED_EVENTS: readonly ExpectedEvent[] = [
   { eventName: 'trialEnding', email: JANE },
   { eventName: 'trialEnding', email: SAM },
   { eventName: 'accountDeleted', email: SAM },
+];
+
+export interface ExpectedEmail {
+  transactionalId: string;
+  email: string;
+}
+
+/** The transactional emails Loops should receive: a welcome email for each sign-up. */
+export const EXPECTED_EMAILS: readonly ExpectedEmail[] = [
+  { transactionalId: WelcomeEmail.id, email: JANE },
+  { transactionalId: WelcomeEmail.id, email: SAM },
 ];
 
 /** Takes the sample app at `appUrl` through two accounts' lives over HTTP; `onCall` hears of each answer. */

@@ -1,4 +1,4 @@
-import type { LoopsDeliveryOutcome } from 'nestjs-loops';
+import type { LoopsDeliveryOutcome, LoopsTransactionalOutcome } from 'nestjs-loops';
 import type { AcceptedEvent } from '../../../test/support/loops-server';
 import type { DemoCall } from './demo-requests';
 import type { DemoWebhook } from './demo-webhooks';
@@ -12,15 +12,22 @@ export function formatCall(call: DemoCall): string[] {
   return lines;
 }
 
-/** An accepted event as a block: its name and idempotency key, then the JSON body Loops got. */
+/**
+ * An accepted event (or transactional email) as a block: its name and idempotency key, then the JSON body Loops
+ * got.
+ */
 export function formatAcceptedEvent(event: AcceptedEvent, number: number): string[] {
-  const heading = `#${number} ${String(event.body.eventName)}  (Idempotency-Key: ${event.idempotencyKey ?? 'none'})`;
+  const name = event.body.transactionalId
+    ? `transactional ${String(event.body.transactionalId)}`
+    : event.body.eventName;
+  const heading = `#${number} ${String(name)}  (Idempotency-Key: ${event.idempotencyKey ?? 'none'})`;
   return [heading, ...maskEmails(JSON.stringify(event.body, null, 2)).split('\n'), ''];
 }
 
-export function formatDelivery(outcome: LoopsDeliveryOutcome): string {
+export function formatDelivery(outcome: LoopsDeliveryOutcome | LoopsTransactionalOutcome): string {
   const reason = outcome.status === 'sent' ? '' : `: ${maskEmails(outcome.error.message)}`;
-  return `  ${outcome.status} ${outcome.eventName}${reason}`;
+  const name = outcome.kind === 'transactional' ? `transactional ${outcome.transactionalId}` : outcome.eventName;
+  return `  ${outcome.status} ${name}${reason}`;
 }
 
 /** `signup ×2, planChanged`: names in order of first appearance, with their counts. */

@@ -21,6 +21,7 @@ export async function bootSampleApp(server: LoopsCompatibleServer, env: EnvVars 
     LOOPS_BASE_URL: server.baseUrl,
     TRIAL_DAYS: undefined,
     LOOPS_WEBHOOK_SECRET: server.webhooks.secret,
+    LOOPS_WELCOME_EMAIL_ID: undefined,
     ...env,
   };
   const app = await withEnv(vars, async () => {

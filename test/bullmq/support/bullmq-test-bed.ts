@@ -6,7 +6,7 @@ import { forkTs, killHard, nextMessage } from '../../support/child-process/fork-
 import { createLoopsTestingApp, type LoopsTestingApp, TEST_API_KEY } from '../../support/loops-testing-app';
 import type { LoopsCompatibleServer } from '../../support/loops-server';
 import { RedisTestServer } from '../../support/redis-server';
-import type { FromInstance, ToInstance } from './instance-protocol';
+import type { FromInstance, InstanceSend, ToInstance } from './instance-protocol';
 
 const available = RedisTestServer.isAvailable();
 if (!available && process.env.CI) {
@@ -28,7 +28,7 @@ export const userEvent = (index: number, eventName = 'bulk'): SendEventInput => 
 export interface ChildInstance {
   process: ChildProcess;
   outcomes: Extract<FromInstance, { type: 'outcome' }>[];
-  enqueue(events: { event: SendEventInput; idempotencyKey?: string }[]): Promise<string[]>;
+  enqueue(events: InstanceSend[]): Promise<string[]>;
   close(): Promise<void>;
   kill(): Promise<void>;
 }

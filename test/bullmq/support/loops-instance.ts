@@ -6,7 +6,9 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { LoopsEventsService, LoopsModule } from '../../../lib';
+import { merge } from 'rxjs';
+import { LoopsEventsService, LoopsModule, LoopsTransactionalService } from '../../../lib';
+import type { SendEventInput } from '../../../lib';
 import type { FromInstance, InstanceInput, ToInstance } from './instance-protocol';
 
 const send = (message: FromInstance): void => void process.send?.(message);
@@ -19,9 +21,11 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.createApplicationContext(InstanceModule, { logger: ['error'] });
   const loops = app.get(LoopsEventsService);
-  loops.deliveries$.subscribe((outcome) =>
+  const transactional = app.get(LoopsTransactionalService);
+  merge(loops.deliveries$, transactional.deliveries$).subscribe((outcome) =>
     send({
       type: 'outcome',
+      kind: outcome.kind,
       status: outcome.status,
       idempotencyKey: outcome.status === 'dropped' ? undefined : outcome.idempotencyKey,
       attempts: outcome.status === 'dropped' ? undefined : outcome.attempts,
@@ -31,7 +35,11 @@ async function main(): Promise<void> {
   process.on('message', (message: ToInstance) => {
     if (message.type === 'enqueue') {
       void Promise.all(
-        message.events.map(({ event, idempotencyKey }) => loops.enqueueEventAsync(event, { idempotencyKey })),
+        message.events.map(({ event, transactional: email, idempotencyKey }) =>
+          email
+            ? transactional.enqueueAsync(email, { idempotencyKey })
+            : loops.enqueueEventAsync(event as SendEventInput, { idempotencyKey }),
+        ),
       ).then(
         (keys) => send({ type: 'enqueued', keys }),
         (error: Error) => send({ type: 'error', error: error.message }),

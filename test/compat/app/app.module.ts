@@ -1,7 +1,14 @@
 import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { IsEmail, IsIn } from 'class-validator';
-import { EmitLoopsEvent, LoopsEventsService, LoopsModule, SendEventDto } from 'nestjs-loops';
+import {
+  EmitLoopsEvent,
+  LoopsEventsService,
+  LoopsModule,
+  LoopsTransactionalService,
+  SendEventDto,
+  SendTransactionalDto,
+} from 'nestjs-loops';
 
 export class SignUpDto {
   @IsEmail()
@@ -49,6 +56,17 @@ export class EventsController {
   }
 }
 
+/** The same for a transactional email, sent through the same engine. */
+@Controller('emails')
+export class EmailsController {
+  constructor(private readonly transactional: LoopsTransactionalService) {}
+
+  @Post()
+  enqueue(@Body() email: SendTransactionalDto): { idempotencyKey: string } {
+    return { idempotencyKey: this.transactional.enqueue(email) };
+  }
+}
+
 @Module({
   imports: [
     ConfigModule.forRoot({ ignoreEnvFile: true }),
@@ -61,7 +79,7 @@ export class EventsController {
       }),
     }),
   ],
-  controllers: [UsersController, EventsController],
+  controllers: [UsersController, EventsController, EmailsController],
   providers: [UsersService],
 })
 export class AppModule {}

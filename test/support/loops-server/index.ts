@@ -18,3 +18,5 @@ export type {
   SeededEventPattern,
   SeededMailingList,
 } from './loops-account';
+export { LoopsContacts, type StoredContact } from './loops-contacts';
+export { LoopsTransactionalEmails, type SeededTransactionalEmail } from './loops-transactional-emails';

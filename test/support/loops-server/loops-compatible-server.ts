@@ -1,7 +1,9 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { auditDeliveries, type DeliveryAudit } from './delivery-audit';
-import { LoopsAccount } from './loops-account';
+import { LoopsAccount, type LoopsAccountAnswer } from './loops-account';
+import { LoopsContacts } from './loops-contacts';
+import { LoopsTransactionalEmails } from './loops-transactional-emails';
 import { LoopsWebhookSender } from './loops-webhook-sender';
 
 /**
@@ -55,6 +57,8 @@ export type LoopsServerAnswer =
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string, `?` included; empty without one. */
+  search: string;
   headers: Record<string, string | string[] | undefined>;
   rawBody: string;
   /** The parsed JSON body, or undefined when the body is empty or not JSON. */
@@ -76,6 +80,8 @@ export interface RecordedRequest {
 }
 
 export interface AcceptedEvent {
+  /** `/api/v1/events/send`, or `/api/v1/transactional` for a transactional email. */
+  path: string;
   idempotencyKey?: string;
   body: Record<string, unknown>;
   receivedAt: number;
@@ -83,15 +89,13 @@ export interface AcceptedEvent {
 
 export type LoopsServerResponder = (request: RecordedRequest) => LoopsServerAnswer | undefined;
 
-interface Reply {
-  status: number;
-  body?: unknown;
+interface Reply extends LoopsAccountAnswer {
   rawBody?: string;
-  headers?: Record<string, string>;
 }
 
 const API_PREFIX = '/api/v1';
 const EVENTS_SEND_PATH = `${API_PREFIX}/events/send`;
+const TRANSACTIONAL_PATH = `${API_PREFIX}/transactional`;
 const API_KEY_PATH = `${API_PREFIX}/api-key`;
 const ALLOWED_METHODS: Record<string, string> = { [EVENTS_SEND_PATH]: 'POST', [API_KEY_PATH]: 'GET' };
 
@@ -186,8 +190,9 @@ function findOverlongText(object: Record<string, unknown>, prefix: string): stri
 }
 
 /**
- * A stand-in for the Loops API (`/api/v1/events/send` and `/api/v1/api-key`) on 127.0.0.1, with scripted faults,
- * for tests, the sample app and benchmarks. It records every request and every accepted event.
+ * A stand-in for the Loops API (`/api/v1/events/send`, `/transactional`, `/contacts/*`, `/api-key` and the account's
+ * reads) on 127.0.0.1, with scripted faults, for tests, the sample app and benchmarks. It records every request and
+ * every accepted event and transactional email.
  */
 export class LoopsCompatibleServer {
   readonly requests: RecordedRequest[] = [];
@@ -196,6 +201,10 @@ export class LoopsCompatibleServer {
   readonly account = new LoopsAccount();
   /** Sends signed webhooks, as Loops does to the endpoint set in its webhook settings. */
   readonly webhooks: LoopsWebhookSender;
+  /** The transactional emails `POST /transactional` knows; any id until a test seeds some. */
+  readonly transactionalEmails = new LoopsTransactionalEmails();
+  /** The contacts behind `/contacts/create`, `update`, `find` and `delete`. */
+  readonly contacts = new LoopsContacts();
   rateLimitPerSecond: number;
 
   readonly idempotencyRule: LoopsIdempotencyRule;
@@ -262,10 +271,9 @@ export class LoopsCompatibleServer {
     return this.requests.filter((request) => request.method === 'POST' && request.path === EVENTS_SEND_PATH);
   }
 
-  maxInAnyWindow(windowMs = RATE_WINDOW_MS): number {
-    const arrivals = this.eventRequests()
-      .map((request) => request.receivedAt)
-      .sort((a, b) => a - b);
+  /** The most of `requests` (events/send by default) that arrived within any sliding `windowMs`. */
+  maxInAnyWindow(windowMs = RATE_WINDOW_MS, requests = this.eventRequests()): number {
+    const arrivals = requests.map((request) => request.receivedAt).sort((a, b) => a - b);
     let max = 0;
     let first = 0;
     for (let last = 0; last < arrivals.length; last++) {
@@ -283,6 +291,8 @@ export class LoopsCompatibleServer {
     this.usedIdempotencyKeys.clear();
     this.admittedArrivals.length = 0;
     this.account.clear();
+    this.transactionalEmails.clear();
+    this.contacts.clear();
     // A keep-alive connection outlives a reset: the requests it carried are forgotten with the others.
     for (const socket of this.sockets) this.requestsBySocket.set(socket, []);
   }
@@ -331,6 +341,7 @@ export class LoopsCompatibleServer {
     const record: RecordedRequest = {
       method: request.method ?? 'GET',
       path: new URL(request.url ?? '/', 'http://127.0.0.1').pathname,
+      search: new URL(request.url ?? '/', 'http://127.0.0.1').search,
       headers: { ...request.headers },
       rawBody: '',
       body: undefined,
@@ -345,6 +356,13 @@ export class LoopsCompatibleServer {
         this.reply(response, record, this.failure(413, `Body is larger than ${MAX_BODY_BYTES} bytes`));
       } else if (record.method === 'POST' && record.path === EVENTS_SEND_PATH) {
         await this.handleEventSend(response, record);
+      } else if (record.method === 'POST' && record.path === TRANSACTIONAL_PATH) {
+        await this.handleEventSend(response, record, () =>
+          this.processEvent(record, (body) => this.transactionalEmails.check(body)),
+        );
+      } else if (this.contacts.handles(record.path)) {
+        const query = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams;
+        await this.handleEventSend(response, record, () => this.processContact(record, query));
       } else {
         const access = { authorized: this.isAuthorized(record), admit: () => this.admit(record.receivedAt) };
         this.reply(response, record, this.account.answer(record, request.url ?? '/', access) ?? this.route(record));
@@ -385,7 +403,15 @@ export class LoopsCompatibleServer {
     return { status: 200, body: { success: true, teamName: this.teamName } };
   }
 
-  private async handleEventSend(response: ServerResponse, record: RecordedRequest): Promise<void> {
+  /**
+   * A request that scripted answers and the responder apply to: events, transactional emails and contact calls.
+   * `process` is its normal processing.
+   */
+  private async handleEventSend(
+    response: ServerResponse,
+    record: RecordedRequest,
+    process: () => Reply = () => this.processEvent(record),
+  ): Promise<void> {
     const key = record.headers['idempotency-key'];
     if (typeof key === 'string') record.idempotencyKey = key;
     const answer = this.scriptedAnswers.shift() ?? this.responder?.(record);
@@ -396,19 +422,19 @@ export class LoopsCompatibleServer {
         response.socket?.destroy();
         return;
       case 'accept-then-drop':
-        this.processEvent(record);
+        process();
         response.socket?.destroy();
         return;
       case 'delay':
         if (!(await this.delay(answer.ms))) return;
-        return this.reply(response, record, this.processEvent(record));
+        return this.reply(response, record, process());
       case 'accept-then-delay': {
-        const reply = this.processEvent(record);
+        const reply = process();
         if (!(await this.delay(answer.ms))) return;
         return this.reply(response, record, reply);
       }
       default:
-        return this.reply(response, record, this.processEvent(record));
+        return this.reply(response, record, process());
     }
   }
 
@@ -428,8 +454,17 @@ export class LoopsCompatibleServer {
     });
   }
 
-  /** The normal processing of POST /events/send, in the order Loops applies its checks. */
-  private processEvent(record: RecordedRequest): Reply {
+  /**
+   * The normal processing of POST /events/send (or, with `check`, /transactional), in the order Loops applies its
+   * checks. `check` refuses a body with Loops' answer, or lets it through.
+   */
+  private processEvent(
+    record: RecordedRequest,
+    check: (body: unknown) => Reply | undefined = (body) => {
+      const invalid = validateEventBody(body);
+      return invalid ? this.failure(400, invalid) : undefined;
+    },
+  ): Reply {
     if (!this.isAuthorized(record)) return this.failure(401, 'Invalid API key');
     const idempotencyKey = record.idempotencyKey;
     if (!this.admit(record.receivedAt)) {
@@ -443,8 +478,8 @@ export class LoopsCompatibleServer {
       return this.failure(429, 'Rate limit exceeded');
     }
 
-    const invalid = validateEventBody(record.body);
-    if (invalid) return this.failure(400, invalid);
+    const refused = check(record.body);
+    if (refused) return refused;
 
     if (idempotencyKey !== undefined) {
       if (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
@@ -463,11 +498,19 @@ export class LoopsCompatibleServer {
 
     record.accepted = true;
     this.accepted.push({
+      path: record.path,
       idempotencyKey,
       body: record.body as Record<string, unknown>,
       receivedAt: record.receivedAt,
     });
     return { status: 200, body: { success: true } };
+  }
+
+  /** A contact call: the key check and the rate limit, then the contacts' own answer. */
+  private processContact(record: RecordedRequest, query: URLSearchParams): Reply {
+    if (!this.isAuthorized(record)) return this.failure(401, 'Invalid API key');
+    if (!this.admit(record.receivedAt)) return this.failure(429, 'Rate limit exceeded');
+    return this.contacts.answer(record, query);
   }
 
   private isAuthorized(record: RecordedRequest): boolean {

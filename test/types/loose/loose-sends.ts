@@ -4,6 +4,7 @@ import { Controller, Post } from '@nestjs/common';
 import { type Observable, of } from 'rxjs';
 import {
   EmitLoopsEvent,
+  LoopsContactsService,
   type LoopsEventInput,
   type LoopsEventName,
   LoopsEventsService,
@@ -24,6 +25,11 @@ export async function sends(loops: LoopsEventsService, eventName: string): Promi
   loops.enqueueEvent({ eventName: 'signUp', userId: 'u1', contactProperties: { whatever: null } });
   loops.enqueueEvent(Object.assign(new SendEventDto(), { eventName: 'x', email: 'ada@example.com' }));
   await loops.enqueueEventAsync({ eventName: 'y', email: 'ada@example.com', mailingLists: { any_list: true } });
+}
+
+export async function contacts(service: LoopsContactsService): Promise<void> {
+  await service.updateContact({ userId: 'u1', properties: { anything: 1, at: new Date(), gone: null } });
+  await service.updateMailingLists({ email: 'ada@example.com' }, { any_list: true });
 }
 
 interface Account {

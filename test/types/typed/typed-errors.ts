@@ -2,7 +2,13 @@
 // that must be reported on the line after it: test/catalog-types.spec.ts compiles this file once with the
 // directives (tsc, which fails on a directive with no error) and once without them, comparing each reported
 // error with the text after `--`. Type-checked only, never run.
-import { EmitLoopsEvent, LoopsEventsService, SendEventDto } from 'nestjs-loops';
+import {
+  EmitLoopsEvent,
+  LoopsContactsService,
+  LoopsEventsService,
+  LoopsTransactionalService,
+  SendEventDto,
+} from 'nestjs-loops';
 import { MailingLists } from './loops.catalog';
 
 interface Account {
@@ -45,6 +51,21 @@ export function sends(loops: LoopsEventsService): void {
   const name: string = 'planChanged';
   // @ts-expect-error -- Type 'string' is not assignable to type '"signup" | "planChanged" | "accountDeleted" | "feedback"'.
   loops.enqueueEvent({ eventName: name, email: 'a@b.co', eventProperties: { plan: 'pro' } });
+}
+
+export function contactsAndEmails(contacts: LoopsContactsService, transactional: LoopsTransactionalService): void {
+  // @ts-expect-error -- 'plann' does not exist in type
+  void contacts.updateContact({ email: 'a@b.co', properties: { plann: 'pro' } });
+  // @ts-expect-error -- Type 'string' is not assignable to type 'number'.
+  void contacts.createContact({ email: 'a@b.co', properties: { seats: 'two' } });
+  // @ts-expect-error -- 'cl_unknown' does not exist in type
+  void contacts.updateMailingLists({ email: 'a@b.co' }, { cl_unknown: true });
+  // @ts-expect-error -- Property 'email' is missing
+  void contacts.createContact({ userId: 'u1' });
+  // @ts-expect-error -- is not assignable to parameter of type 'LoopsContactIdentity'.
+  void contacts.findContact({ email: 'a@b.co', userId: 'u1' });
+  // @ts-expect-error -- Type 'boolean' is not assignable to type 'LoopsDataVariableValue'.
+  void transactional.send({ transactionalId: 'c', email: 'a@b.co', dataVariables: { vip: true } });
 }
 
 export class Controller {

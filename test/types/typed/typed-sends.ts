@@ -3,9 +3,11 @@
 import { Controller, Post } from '@nestjs/common';
 import {
   EmitLoopsEvent,
+  LoopsContactsService,
   type LoopsEventInput,
   type LoopsEventName,
   LoopsEventsService,
+  LoopsTransactionalService,
   SendEventDto,
 } from 'nestjs-loops';
 import { MailingLists } from './loops.catalog';
@@ -45,6 +47,28 @@ export async function sends(loops: LoopsEventsService, account: Account): Promis
   loops.enqueueEvent(
     Object.assign(new SendEventDto(), { eventName: 'planChanged', email: account.email }) as LoopsEventInput,
   );
+}
+
+/** Contact properties and lists are the catalog's; a transactional email's data variables are its own. */
+export async function contactsAndEmails(
+  contacts: LoopsContactsService,
+  transactional: LoopsTransactionalService,
+): Promise<string | undefined> {
+  const saved = await contacts.updateContact({
+    email: 'ada@example.com',
+    properties: { plan: 'pro', seats: null, firstName: 'Ada', subscribed: false },
+    mailingLists: { [MailingLists.beta]: true },
+  });
+  await contacts.createContact({ email: 'ada@example.com', userId: 'u1', properties: { seats: 2 } });
+  await contacts.updateMailingLists({ userId: 'u1' }, { [MailingLists.productUpdates]: false });
+  const found = await contacts.findContact({ email: 'ada@example.com' });
+  await contacts.deleteContact({ userId: found?.userId ?? 'u1' });
+  await transactional.send({
+    transactionalId: 'cwelcome',
+    email: 'ada@example.com',
+    dataVariables: { name: 'Ada', count: 1, items: [{ title: 'Book', price: 12 }] },
+  });
+  return saved.dryRun ? undefined : saved.id;
 }
 
 /** Events built apart from the call keep their checks through the exported types. */

@@ -51,5 +51,18 @@ describe('nestjs-loops in a Nest 11 CommonJS app (jest + ts-jest)', () => {
     await expect(service.sendEvent({ eventName: '', email: 'ada@example.com' })).rejects.toBeInstanceOf(
       LoopsValidationError,
     );
+
+    // SendTransactionalDto's rules too; a valid email goes through the same queue to POST /v1/transactional.
+    const refusedEmail = await request(app.getHttpServer())
+      .post('/emails')
+      .send({ email: 'ada@example.com', dataVariables: { vip: true } })
+      .expect(400);
+    expect(JSON.stringify(refusedEmail.body)).toContain('transactionalId is required');
+    await request(app.getHttpServer())
+      .post('/emails')
+      .send({ transactionalId: 'cwelcome', email: 'ada@example.com', dataVariables: { name: 'Ada' } })
+      .expect(201);
+    await expect(service.flush(10_000)).resolves.toBe(true);
+    expect(loops.accepted.map((accepted) => accepted.path)).toEqual(['/api/v1/events/send', '/api/v1/transactional']);
   }, 30_000);
 });

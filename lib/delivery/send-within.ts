@@ -1,0 +1,39 @@
+import { LoopsNetworkError } from '../errors/loops-network.error';
+import type { LoopsError } from '../errors/loops.error';
+
+/** How a send that did not succeed ended. */
+interface Failure {
+  ok: false;
+  error: LoopsError;
+  mayHaveBeenAccepted: boolean;
+}
+
+/**
+ * Runs an awaited send within `sendTimeoutMs`, limiter waits, attempts and backoffs included, and the caller's
+ * `signal`: resolves with the success, or throws what it failed with; a `LoopsNetworkError` with code `ETIMEDOUT` when
+ * the time ran out, whatever it was spent on.
+ */
+export async function sendWithin<TResult extends { ok: true } | Failure>(
+  sendTimeoutMs: number,
+  callerSignal: AbortSignal | undefined,
+  what: string,
+  run: (signal: AbortSignal) => Promise<TResult>,
+): Promise<Extract<TResult, { ok: true }>> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), sendTimeoutMs);
+  const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
+  try {
+    const result: { ok: true } | Failure = await run(signal);
+    if (result.ok) return result as Extract<TResult, { ok: true }>;
+    if (!deadline.signal.aborted || callerSignal?.aborted) throw result.error;
+    const error = new LoopsNetworkError(
+      `Loops did not ${what} within sendTimeoutMs (${sendTimeoutMs} ms)`,
+      'ETIMEDOUT',
+      result.error,
+    );
+    error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * LoopsTestingModule records every kind of call: transactional emails (with the same 409 for a reused key as
+ * events), contact calls against an in-memory audience answering as Loops does, and every request in `calls`.
+ */
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  LoopsApiError,
+  LoopsContactExistsError,
+  LoopsContactNotFoundError,
+  LoopsContactsService,
+  LoopsEventsService,
+  LoopsTransactionalService,
+  LoopsValidationError,
+} from '../lib';
+import { LoopsTestingModule, LoopsTestRecorder } from '../lib/testing';
+
+let app: INestApplication;
+let recorder: LoopsTestRecorder;
+let transactional: LoopsTransactionalService;
+let contacts: LoopsContactsService;
+let loops: LoopsEventsService;
+
+beforeEach(async () => {
+  const moduleRef = await Test.createTestingModule({ imports: [LoopsTestingModule.forRoot()] }).compile();
+  app = moduleRef.createNestApplication();
+  await app.init();
+  recorder = app.get(LoopsTestRecorder);
+  transactional = app.get(LoopsTransactionalService);
+  contacts = app.get(LoopsContactsService);
+  loops = app.get(LoopsEventsService);
+});
+afterEach(() => app.close());
+
+describe('transactional emails', () => {
+  it('records what an awaited and a background send put on the wire, and waits for a background one', async () => {
+    const { idempotencyKey } = await transactional.send({
+      transactionalId: 'welcome',
+      email: 'ada@example.com',
+      dataVariables: { name: 'Ada' },
+    });
+    transactional.enqueue({ transactionalId: 'reset', email: 'bob@example.com' }, { idempotencyKey: 'reset-bob' });
+    const reset = await recorder.waitForTransactional('reset');
+    expect(reset).toEqual({
+      transactionalId: 'reset',
+      email: 'bob@example.com',
+      body: { transactionalId: 'reset', email: 'bob@example.com' },
+      idempotencyKey: 'reset-bob',
+      headers: expect.objectContaining({ 'Idempotency-Key': 'reset-bob' }),
+    });
+    expect(recorder.transactionalSent('welcome')).toEqual([
+      expect.objectContaining({ idempotencyKey, body: expect.objectContaining({ dataVariables: { name: 'Ada' } }) }),
+    ]);
+    expect(recorder.events).toEqual([]);
+  });
+
+  it('a reused key gets 409 (deduplicated for a key you chose); failNext scripts a refusal', async () => {
+    await transactional.send({ transactionalId: 'welcome', email: 'ada@example.com' }, { idempotencyKey: 'k' });
+    const again = await transactional.send(
+      { transactionalId: 'welcome', email: 'ada@example.com' },
+      { idempotencyKey: 'k' },
+    );
+    expect(again.deduplicated).toBe(true);
+    expect(recorder.transactionalEmails).toHaveLength(1);
+    recorder.failNext(1, { status: 404, body: { success: false, message: 'Transactional email not found.' } });
+    await expect(transactional.send({ transactionalId: 'gone', email: 'ada@example.com' })).rejects.toThrow(
+      'Loops has no transactional email "gone" (404)',
+    );
+  });
+
+  it('waitForTransactional says what was sent when the email never comes', async () => {
+    await loops.sendEvent({ eventName: 'signup', userId: 'u1' });
+    await expect(recorder.waitForTransactional('welcome', { timeoutMs: 20 })).rejects.toThrow(
+      'No Loops transactional email "welcome" was sent within 20 ms (sent so far: signup)',
+    );
+  });
+});
+
+describe('contacts', () => {
+  it('keeps an audience that the calls create, change, find and delete, as Loops answers them', async () => {
+    const { id } = await contacts.createContact({ email: 'ada@example.com', properties: { plan: 'pro' } });
+    await expect(contacts.createContact({ email: 'ada@example.com' })).rejects.toBeInstanceOf(LoopsContactExistsError);
+    await contacts.updateContact({ email: 'ada@example.com', userId: 'u1', properties: { plan: null, seats: 2 } });
+    await contacts.updateMailingLists({ userId: 'u1' }, { news: true });
+    const found = await contacts.findContact({ userId: 'u1' });
+    expect(found).toMatchObject({ id, email: 'ada@example.com', userId: 'u1', seats: 2, mailingLists: { news: true } });
+    expect(found).not.toHaveProperty('plan');
+    expect(recorder.audience.find({ email: 'ada@example.com' })).toEqual(found);
+    await contacts.deleteContact({ email: 'ada@example.com' });
+    expect(recorder.audience.all).toEqual([]);
+    await expect(contacts.deleteContact({ email: 'ada@example.com' })).rejects.toBeInstanceOf(
+      LoopsContactNotFoundError,
+    );
+    expect(await contacts.findContact({ email: 'ada@example.com' })).toBeUndefined();
+  });
+
+  it('records every call, in order, with its status; failNext applies to contact calls too', async () => {
+    recorder.failNext(1, { status: 400, body: { success: false, message: 'Invalid email address.' } });
+    await expect(contacts.updateContact({ email: 'ada@example.com' })).rejects.toThrow(
+      'Loops refused the contact update (400): Invalid email address.',
+    );
+    await contacts.updateContact({ email: 'ada@example.com' });
+    await contacts.findContact({ email: 'ada+x@example.com' });
+    await loops.sendEvent({ eventName: 'signup', email: 'ada@example.com' });
+    expect(recorder.calls.map((call) => `${call.method} ${call.path} ${call.status}`)).toEqual([
+      'PUT /contacts/update 400',
+      'PUT /contacts/update 200',
+      'GET /contacts/find 200',
+      'POST /events/send 200',
+    ]);
+    expect(recorder.calls[2].query).toEqual({ email: 'ada+x@example.com' });
+    expect(recorder.calls[1].body).toEqual({ email: 'ada@example.com' });
+  });
+
+  it('validates before anything is recorded', async () => {
+    await expect(contacts.findContact({ email: 'ada@example.com', userId: 'u1' } as never)).rejects.toBeInstanceOf(
+      LoopsValidationError,
+    );
+    expect(recorder.calls).toEqual([]);
+  });
+
+  it('clear() forgets the calls and the audience', async () => {
+    await contacts.updateContact({ email: 'ada@example.com' });
+    recorder.failNext(1, { status: 500 });
+    recorder.clear();
+    expect(recorder.calls).toEqual([]);
+    expect(recorder.audience.all).toEqual([]);
+    await expect(contacts.updateContact({ email: 'ada@example.com' })).resolves.toMatchObject({ dryRun: false });
+  });
+
+  it('a scripted error is thrown as it is and the call still recorded', async () => {
+    recorder.failNext(1, new LoopsApiError({ status: 502 }));
+    await expect(contacts.findContact({ userId: 'u1' })).rejects.toBeInstanceOf(LoopsApiError);
+    expect(recorder.calls).toEqual([expect.objectContaining({ method: 'GET', path: '/contacts/find' })]);
+    expect(recorder.calls[0].status).toBeUndefined();
+  });
+});
