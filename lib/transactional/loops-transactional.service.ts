@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { filter, type Observable } from 'rxjs';
 import { LoopsBackgroundDelivery } from '../delivery/loops-background-delivery';
 import { LoopsDeliveryReporter } from '../delivery/loops-delivery-reporter';
@@ -18,6 +17,7 @@ import type { LoopsSendResult, SendEventOptions } from '../interfaces/loops-send
 import type { LoopsTransactionalOutcome } from '../interfaces/loops-transactional-outcome.interface';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
+import { randomUuid } from '../utils/random-uuid';
 import { buildTransactionalBody } from './transactional-body';
 
 /**
@@ -116,7 +116,7 @@ export class LoopsTransactionalService {
     return {
       kind: 'transactional',
       transactionalId: valid.transactionalId,
-      idempotencyKey: chosen ?? randomUUID(),
+      idempotencyKey: chosen ?? randomUuid(),
       keyChosenByCaller: chosen !== undefined,
       body: buildTransactionalBody(valid),
     };
