@@ -38,12 +38,12 @@ export function auditDeliveries(
     .map(([logicalId, keys]) => ({ logicalId, keys }));
 
   const eventRequests = requests.filter((request) => request.idempotencyKey !== undefined);
-  const acceptances = eventRequests.filter((request) => request.accepted && request.answeredAt !== undefined);
+  const acceptances = eventRequests.filter((request) => request.accepted && request.answeredOrder !== undefined);
   const sentAfterAcknowledged = eventRequests.filter((request) =>
     acceptances.some(
       (acceptance) =>
         acceptance.idempotencyKey === request.idempotencyKey &&
-        (acceptance.answeredAt as number) < request.receivedAt &&
+        (acceptance.answeredOrder as number) < request.receivedOrder &&
         (acceptance.connectionClosedAt ?? Infinity) >=
           Math.min(request.receivedAt, (acceptance.answeredAt as number) + READ_GRACE_MS),
     ),
@@ -53,10 +53,8 @@ export function auditDeliveries(
       (other) =>
         other !== request &&
         other.idempotencyKey === request.idempotencyKey &&
-        other.receivedAt <= request.receivedAt &&
-        request.receivedAt < (other.closedAt ?? Infinity) &&
-        // Arrivals stamped in the same millisecond count once, on the later of the two in the log.
-        (other.receivedAt < request.receivedAt || requests.indexOf(other) < requests.indexOf(request)),
+        other.receivedOrder < request.receivedOrder &&
+        request.receivedOrder < (other.closedOrder ?? Infinity),
     ),
   );
   return { acceptedTwice, sentAfterAcknowledged, concurrentWithSameKey };

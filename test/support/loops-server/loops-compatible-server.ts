@@ -65,6 +65,11 @@ export interface RecordedRequest {
   body: unknown;
   /** The clock when the request's headers arrived. */
   receivedAt: number;
+  /**
+   * The place of that arrival among everything this server stamped: two stamps can share a millisecond, and a
+   * client on keep-alive often sends its next request within the millisecond it read an answer.
+   */
+  receivedOrder: number;
   /** The status answered; undefined while pending and when the connection was dropped. */
   status?: number;
   /** The `Idempotency-Key` of an events/send request, when it carried one. */
@@ -73,8 +78,12 @@ export interface RecordedRequest {
   accepted?: boolean;
   /** When the whole answer had been handed to the connection; undefined if it never was. */
   answeredAt?: number;
+  /** The place of that hand-over among everything this server stamped, like `receivedOrder`. */
+  answeredOrder?: number;
   /** When the exchange ended, answered or not. */
   closedAt?: number;
+  /** The place of that end among everything this server stamped, like `receivedOrder`. */
+  closedOrder?: number;
   /** When the client's connection closed; a keep-alive connection outlives its exchanges. */
   connectionClosedAt?: number;
 }
@@ -212,6 +221,7 @@ export class LoopsCompatibleServer {
   private readonly apiKey: string;
   private readonly teamName: string;
   private readonly clock: () => number;
+  private stamps = 0;
   private readonly scriptedAnswers: LoopsServerAnswer[] = [];
   private responder: LoopsServerResponder | undefined;
   /** Each used key, with the body of the request that used it (`replay-identical` compares bodies). */
@@ -346,9 +356,13 @@ export class LoopsCompatibleServer {
       rawBody: '',
       body: undefined,
       receivedAt: this.clock(),
+      receivedOrder: ++this.stamps,
     };
     this.requests.push(record);
-    response.once('close', () => (record.closedAt = this.clock()));
+    response.once('close', () => {
+      record.closedAt = this.clock();
+      record.closedOrder = ++this.stamps;
+    });
     this.requestsBySocket.get(request.socket)?.push(record);
     try {
       const tooLarge = await this.readBody(request, record);
@@ -563,6 +577,9 @@ export class LoopsCompatibleServer {
 
     record.status = reply.status;
     response.writeHead(reply.status, headers);
-    response.end(payload, () => (record.answeredAt = this.clock()));
+    response.end(payload, () => {
+      record.answeredAt = this.clock();
+      record.answeredOrder = ++this.stamps;
+    });
   }
 }
