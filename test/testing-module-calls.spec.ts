@@ -135,3 +135,15 @@ describe('contacts', () => {
     expect(recorder.calls[0].status).toBeUndefined();
   });
 });
+
+describe('the API key check', () => {
+  it('is valid without a network, recorded as a call and never as an event; a scripted 401 rejects it', async () => {
+    await expect(loops.apiKeyStatus()).resolves.toMatchObject({ state: 'valid', teamName: 'Loops testing' });
+    expect(recorder.calls).toEqual([expect.objectContaining({ method: 'GET', path: '/api-key', status: 200 })]);
+    expect(recorder.events).toEqual([]);
+
+    recorder.failNext(1, { status: 401, body: { success: false, message: 'Invalid API key' } });
+    await expect(loops.apiKeyStatus({ maxAgeMs: 0 })).resolves.toMatchObject({ state: 'rejected', status: 401 });
+    expect(recorder.events).toEqual([]);
+  });
+});
