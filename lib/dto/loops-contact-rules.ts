@@ -5,11 +5,10 @@ import {
   findEmailIssues,
   findLengthIssues,
   findNonEmptyStringIssues,
-  isPlainObject,
   issue,
   MAX_JSON_LENGTH,
-  MAX_PROPERTIES,
   PROTOTYPE_KEYS,
+  readMapKeys,
   RESERVED_CONTACT_PROPERTIES,
 } from './loops-event-rules';
 
@@ -100,13 +99,9 @@ function findMapIssues(
   value: unknown,
   checkEntry: (path: string, key: string, entry: unknown) => LoopsValidationIssue[],
 ): LoopsValidationIssue[] {
-  if (!isPlainObject(value)) {
-    return [issue(field, 'isObject', `${field} must be a plain object (got ${describeValue(value)})`)];
-  }
-  const keys = Object.keys(value);
-  if (keys.length > MAX_PROPERTIES) {
-    return [issue(field, 'maxProperties', `${field} must have at most ${MAX_PROPERTIES} keys (got ${keys.length})`)];
-  }
+  const keys = readMapKeys(field, value);
+  if (!Array.isArray(keys)) return [keys];
+  const map = value as Record<string, unknown>;
   const issues: LoopsValidationIssue[] = [];
   for (const key of keys) {
     const path = `${field}.${key}`;
@@ -120,7 +115,7 @@ function findMapIssues(
           `${field} has a key longer than ${MAX_JSON_LENGTH} characters (as JSON)`,
         ),
       );
-    } else issues.push(...checkEntry(path, key, value[key]));
+    } else issues.push(...checkEntry(path, key, map[key]));
   }
   return issues;
 }

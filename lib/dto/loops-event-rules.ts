@@ -72,13 +72,9 @@ export function findNonEmptyStringIssues(path: string, value: unknown): LoopsVal
 
 function findPropertyMapIssues(field: PropertyMapField, value: unknown): LoopsValidationIssue[] {
   if (value === undefined) return [];
-  if (!isPlainObject(value)) {
-    return [issue(field, 'isObject', `${field} must be a plain object (got ${describeValue(value)})`)];
-  }
-  const keys = Object.keys(value);
-  if (keys.length > MAX_PROPERTIES) {
-    return [issue(field, 'maxProperties', `${field} must have at most ${MAX_PROPERTIES} keys (got ${keys.length})`)];
-  }
+  const keys = readMapKeys(field, value);
+  if (!Array.isArray(keys)) return [keys];
+  const map = value as Record<string, unknown>;
   const issues: LoopsValidationIssue[] = [];
   for (const key of keys) {
     const path = `${field}.${key}`;
@@ -87,9 +83,21 @@ function findPropertyMapIssues(field: PropertyMapField, value: unknown): LoopsVa
       issues.push(keyIssue);
       continue;
     }
-    issues.push(...findMapValueIssues(field, (value as Record<string, unknown>)[key], path));
+    issues.push(...findMapValueIssues(field, map[key], path));
   }
   return issues;
+}
+
+/** The keys of `value` as a map at `path`, or why it can't be one: not a plain object, or too many keys. */
+export function readMapKeys(path: string, value: unknown): string[] | LoopsValidationIssue {
+  if (!isPlainObject(value)) {
+    return issue(path, 'isObject', `${path} must be a plain object (got ${describeValue(value)})`);
+  }
+  const keys = Object.keys(value);
+  if (keys.length > MAX_PROPERTIES) {
+    return issue(path, 'maxProperties', `${path} must have at most ${MAX_PROPERTIES} keys (got ${keys.length})`);
+  }
+  return keys;
 }
 
 /** A Map, a class instance or a Date would be sent as `{}` or worse: only plain objects are maps here. */

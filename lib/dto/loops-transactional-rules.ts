@@ -7,6 +7,7 @@ import {
   issue,
   MAX_PROPERTIES,
   PROTOTYPE_KEYS,
+  readMapKeys,
 } from './loops-event-rules';
 
 /**
@@ -85,13 +86,9 @@ function findTransactionalIdIssues(value: unknown): LoopsValidationIssue[] {
  * `nested` is false inside such an array, where only strings and numbers are allowed.
  */
 function findDataVariablesIssues(path: string, value: unknown, nested: boolean): LoopsValidationIssue[] {
-  if (!isPlainObject(value)) {
-    return [issue(path, 'isObject', `${path} must be a plain object (got ${describeValue(value)})`)];
-  }
-  const keys = Object.keys(value);
-  if (keys.length > MAX_PROPERTIES) {
-    return [issue(path, 'maxProperties', `${path} must have at most ${MAX_PROPERTIES} keys (got ${keys.length})`)];
-  }
+  const keys = readMapKeys(path, value);
+  if (!Array.isArray(keys)) return [keys];
+  const map = value as Record<string, unknown>;
   const issues: LoopsValidationIssue[] = [];
   for (const key of keys) {
     const keyPath = `${path}.${key}`;
@@ -100,7 +97,7 @@ function findDataVariablesIssues(path: string, value: unknown, nested: boolean):
     } else if (PROTOTYPE_KEYS.includes(key)) {
       issues.push(issue(keyPath, 'forbiddenKey', `${keyPath} is not allowed as a key`));
     } else {
-      issues.push(...findDataVariableValueIssues(keyPath, value[key], nested));
+      issues.push(...findDataVariableValueIssues(keyPath, map[key], nested));
     }
   }
   return issues;
