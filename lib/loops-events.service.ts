@@ -4,12 +4,12 @@ import type { LoopsEventInput } from './catalog/loops-register';
 import { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
 import { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
 import { LoopsSender } from './delivery/loops-sender';
+import { sendWithin } from './delivery/send-within';
 import type { LoopsPreparedEvent } from './delivery/prepared-event';
 import { LOOPS_REDIS_CONNECTION, type RedisConnection } from './delivery/redis-connection';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
-import { LoopsNetworkError } from './errors/loops-network.error';
 import { ApiKeyCheck } from './health/api-key-check';
 import type { LoopsApiKeyStatus } from './interfaces/loops-api-key-status.interface';
 import type { LoopsDeliveryOutcome } from './interfaces/loops-delivery-outcome.interface';
@@ -56,28 +56,13 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    */
   async sendEvent(event: LoopsEventInput, options: SendEventOptions = {}): Promise<LoopsSendResult> {
     const prepared = this.prepare(event, options.idempotencyKey);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.options.sendTimeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
-    try {
-      const result = await this.telemetry.traceDelivery(prepared, 'awaited', () =>
-        this.sender.deliver(prepared, signal),
-      );
-      if (result.ok) {
-        const { attempts, deduplicated, dryRun } = result;
-        return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
-      }
-      if (!deadline.signal.aborted || options.signal?.aborted) throw result.error;
-      const error = new LoopsNetworkError(
-        `Loops did not accept the event within sendTimeoutMs (${this.options.sendTimeoutMs} ms)`,
-        'ETIMEDOUT',
-        result.error,
-      );
-      error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+    const { attempts, deduplicated, dryRun } = await sendWithin(
+      this.options.sendTimeoutMs,
+      options.signal,
+      'accept the event',
+      (signal) => this.telemetry.traceDelivery(prepared, 'awaited', () => this.sender.deliver(prepared, signal)),
+    );
+    return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
   }
 
   /**
