@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { serveTask } from '../support/child';
-import { BENCH_API_KEY, runPool, typicalContact, typicalEmail, typicalEvent } from '../support/workload';
+import { measureAwaited, measureBackground } from '../support/cpu-phases';
+import { BENCH_API_KEY, typicalContact, typicalEmail, typicalEvent } from '../support/workload';
 
 export const MIXED_CONTENDERS = ['events only, before', 'events only', 'mixed'] as const;
 export type MixedContender = (typeof MIXED_CONTENDERS)[number];
@@ -76,22 +77,12 @@ async function run(input: MixedTrafficInput): Promise<MixedTrafficOutput> {
     else loops.enqueueEvent(typicalEvent(i));
   };
   const awaited = async (requests: number) => {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    const outcome = await runPool(requests, input.concurrency, call);
-    const seconds = (performance.now() - start) / 1000;
-    const used = process.cpuUsage(cpu);
-    failures += outcome.failures;
-    firstError ??= outcome.firstError;
-    return { cpuMicros: (used.user + used.system) / requests, perSecond: requests / seconds };
+    const measured = await measureAwaited(requests, input.concurrency, call);
+    failures += measured.failures;
+    firstError ??= measured.firstError;
+    return measured;
   };
-  const background = async (requests: number) => {
-    const cpu = process.cpuUsage();
-    for (let i = 0; i < requests; i++) enqueue(i);
-    await loops.flush();
-    const used = process.cpuUsage(cpu);
-    return { cpuMicros: (used.user + used.system) / requests };
-  };
+  const background = (requests: number) => measureBackground(requests, enqueue, () => loops.flush());
 
   await awaited(input.warmupRequests);
   await background(input.warmupRequests);

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { Module as NestModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { serveTask } from '../support/child';
-import { BENCH_API_KEY, runPool, typicalEvent } from '../support/workload';
+import { measureAwaited, measureBackground } from '../support/cpu-phases';
+import { BENCH_API_KEY, typicalEvent } from '../support/workload';
 
 export const TELEMETRY_CONTENDERS = ['before telemetry', 'no @opentelemetry/api', 'API, no SDK', 'API + SDK'] as const;
 export type TelemetryContender = (typeof TELEMETRY_CONTENDERS)[number];
@@ -102,21 +103,16 @@ async function run(input: TelemetryCostInput): Promise<TelemetryCostOutput> {
     if (outcome.status !== 'sent') failures++;
   });
   const awaited = async (events: number) => {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    const outcome = await runPool(events, input.concurrency, (i) => loops.sendEvent(typicalEvent(i)));
-    const seconds = (performance.now() - start) / 1000;
-    const used = process.cpuUsage(cpu);
-    failures += outcome.failures;
-    return { cpuMicros: (used.user + used.system) / events, perSecond: events / seconds };
+    const measured = await measureAwaited(events, input.concurrency, (i) => loops.sendEvent(typicalEvent(i)));
+    failures += measured.failures;
+    return measured;
   };
-  const background = async (events: number) => {
-    const cpu = process.cpuUsage();
-    for (let i = 0; i < events; i++) loops.enqueueEvent(typicalEvent(i));
-    await loops.flush();
-    const used = process.cpuUsage(cpu);
-    return { cpuMicros: (used.user + used.system) / events };
-  };
+  const background = (events: number) =>
+    measureBackground(
+      events,
+      (i) => loops.enqueueEvent(typicalEvent(i)),
+      () => loops.flush(),
+    );
 
   await awaited(input.warmupEvents);
   await background(input.warmupEvents);
