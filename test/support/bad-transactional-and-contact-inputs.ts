@@ -177,6 +177,18 @@ export const BAD_TRANSACTIONAL_INPUTS: readonly BadCallInput[] = [
     rule: 'isBase64',
   },
   {
+    name: 'base64 with padding before its end',
+    input: { ...ok, attachments: [{ ...file, data: 'aG=k' }] },
+    path: 'attachments[0].data',
+    rule: 'isBase64',
+  },
+  {
+    name: 'base64 with three padding characters',
+    input: { ...ok, attachments: [{ ...file, data: 'aGk=A===' }] },
+    path: 'attachments[0].data',
+    rule: 'isBase64',
+  },
+  {
     name: 'a data URL',
     input: { ...ok, attachments: [{ ...file, data: 'data:application/pdf;base64,aGk=' }] },
     path: 'attachments[0].data',
