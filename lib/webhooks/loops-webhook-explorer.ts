@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { LoopsConfigurationError } from '../errors/loops-configuration.error';
 import { isKnownLoopsWebhookEventName, type LoopsUnknownWebhookPayload } from './loops-webhook-events';
 import type { LoopsWebhookContext } from './loops-webhook-context.interface';
 import { LOOPS_WEBHOOK_HANDLER_METADATA } from './on-loops-webhook.decorator';
@@ -22,8 +23,10 @@ export class LoopsWebhookExplorer {
     private readonly scanner: MetadataScanner,
   ) {}
 
+  /** @throws LoopsConfigurationError when two handler classes share a name: their keys would be one. */
   explore(): LoopsWebhookHandler[] {
     const handlers = new Map<string, LoopsWebhookHandler>();
+    const classes = new Map<string, unknown>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
       if (typeof instance !== 'object' || instance === null) continue;
@@ -37,7 +40,15 @@ export class LoopsWebhookExplorer {
           continue;
         }
         // A class provided in two modules has two instances; one run per message is what its author expects.
-        if (handlers.has(key)) continue;
+        if (classes.get(key) === instance.constructor) continue;
+        if (classes.has(key)) {
+          throw new LoopsConfigurationError(
+            'webhooks',
+            `two classes named ${instance.constructor.name} have @OnLoopsWebhook() handlers; a handler is known by ` +
+              'its class and method names (in logs and in the deduplication store), so rename one of the classes',
+          );
+        }
+        classes.set(key, instance.constructor);
         for (const topic of topics) {
           if (topic !== '*' && !isKnownLoopsWebhookEventName(topic)) {
             this.logger.warn(

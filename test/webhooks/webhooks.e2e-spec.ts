@@ -1,7 +1,18 @@
-import { INestApplication } from '@nestjs/common';
+import {
+  type CanActivate,
+  Controller,
+  Get,
+  INestApplication,
+  Injectable,
+  Module,
+  Scope,
+  type Type,
+} from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { connect } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
+import { LoopsConfigurationError, OnLoopsWebhook } from '../../lib';
 import { buildLoopsWebhookPayload, postLoopsWebhook, signLoopsWebhook } from '../../lib/testing';
 import { MISSING_RAW_BODY_MESSAGE } from '../../lib/webhooks/loops-webhook-receiver';
 import { CapturingLogger } from '../support/capturing-logger';
@@ -447,6 +458,75 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
       const next = newWebhookSecret();
       await boot({ webhooks: { secret: [newWebhookSecret(), next.slice('whsec_'.length)] } });
       expect((await postLoopsWebhook(app, hardBounced(), { secret: next })).status).toBe(204);
+    });
+
+    it('mounts the route from the root, outside a global prefix and the global guards', async () => {
+      @Injectable()
+      class RefuseEverything implements CanActivate {
+        canActivate(): boolean {
+          return false;
+        }
+      }
+      @Controller('status')
+      class StatusController {
+        @Get()
+        status(): string {
+          return 'ok';
+        }
+      }
+      @Module({ controllers: [StatusController] })
+      class StatusModule {}
+      await boot({
+        globalPrefix: 'api',
+        imports: [StatusModule],
+        providers: [RecordingHandlers, AuditTrail, { provide: APP_GUARD, useClass: RefuseEverything }],
+      });
+      // The guard and the prefix do apply to the app's own routes.
+      await http().get('/api/status').expect(403);
+      expect((await postLoopsWebhook(app, hardBounced())).status).toBe(204);
+      expect(handlers.handled).toHaveLength(2);
+      expect((await postLoopsWebhook(app, hardBounced(), { path: `/api${PATH}` })).status).toBe(404);
+    });
+
+    it('warns of a handler on a request-scoped provider, which never runs', async () => {
+      @Injectable({ scope: Scope.REQUEST })
+      class RequestScopedBounces {
+        static runs = 0;
+        @OnLoopsWebhook('email.hardBounced')
+        hardBounced(): void {
+          RequestScopedBounces.runs++;
+        }
+      }
+      await boot({ providers: [RecordingHandlers, AuditTrail, RequestScopedBounces] });
+      expect(logger.texts('warn')).toContainEqual(
+        expect.stringContaining('RequestScopedBounces.hardBounced is not a singleton provider'),
+      );
+      expect((await postLoopsWebhook(app, hardBounced())).status).toBe(204);
+      expect(handlers.handled).toHaveLength(2);
+      expect(RequestScopedBounces.runs).toBe(0);
+    });
+
+    it('refuses to start when two handler classes share a name, but runs a class provided twice once', async () => {
+      const bouncesClass = (): Type => {
+        @Injectable()
+        class Bounces {
+          @OnLoopsWebhook('email.hardBounced')
+          hardBounced(): void {}
+        }
+        return Bounces;
+      };
+      const refusal = await boot({ providers: [bouncesClass(), bouncesClass()] }).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(LoopsConfigurationError);
+      expect((refusal as LoopsConfigurationError).message).toContain('two classes named Bounces');
+
+      @Module({ providers: [RecordingHandlers] })
+      class AlsoHandlers {}
+      await boot({ imports: [AlsoHandlers] });
+      const instances = app.get(RecordingHandlers, { strict: false, each: true });
+      expect(instances).toHaveLength(2);
+      expect((await postLoopsWebhook(app, hardBounced())).status).toBe(204);
+      const runs = instances.flatMap((instance) => instance.names()).filter((name) => name.startsWith('hardBounced '));
+      expect(runs).toEqual(['hardBounced email.hardBounced']);
     });
 
     it('refuses bodies over maxBodyBytes with 413 before verifying them', async () => {

@@ -1,4 +1,4 @@
-import { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
+import { INestApplication, ModuleMetadata, Provider } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +16,9 @@ export interface WebhookTestAppOptions {
   webhooks?: Partial<LoopsWebhooksOptions> | false;
   /** More module options (e.g. `delivery`). */
   loops?: Partial<LoopsModuleOptions>;
-  providers?: Type[];
+  providers?: Provider[];
+  /** `app.setGlobalPrefix()` before the app starts. */
+  globalPrefix?: string;
   /** Default true: what the README asks apps to set. */
   rawBody?: boolean;
   /** Register the module with `forRootAsync` instead of `forRoot`. */
@@ -55,6 +57,7 @@ export async function createWebhookTestApp(options: WebhookTestAppOptions): Prom
     options.platform === 'fastify'
       ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), appOptions)
       : moduleRef.createNestApplication(appOptions);
+  if (options.globalPrefix) app.setGlobalPrefix(options.globalPrefix);
   await app.init();
   if (options.platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   return { app, logger, secret };
