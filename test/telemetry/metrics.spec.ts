@@ -20,6 +20,7 @@ import { BullMqTestBed, describeWithRedis } from '../bullmq/support/bullmq-test-
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-testing-app';
 import { RedisTestServer } from '../support/redis-server';
+import { until } from '../support/until';
 import { type MetricPoint, pointValue, toMetricPoints, toSpanRecord } from './support/otel-snapshot';
 
 const spanExporter = new InMemorySpanExporter();
@@ -109,6 +110,28 @@ describe('outcome counters', () => {
       attributes: { 'loops.delivery.outcome': 'failed', 'error.type': 'LoopsApiError' },
     });
     expect(failedSpan?.status.message).not.toContain('ada@');
+  });
+
+  it('masks an email inside an idempotency key on the spans, awaited and queued', async () => {
+    const { loops } = await boot();
+    await loops.sendEvent(
+      { eventName: 'trialEnding', userId: 'u3' },
+      { idempotencyKey: 'trialEnding-ada@example.com' },
+    );
+    loops.enqueueEvent({ eventName: 'trialEnding', userId: 'u4' }, { idempotencyKey: 'trial-bob.smith@example.org' });
+    await loops.flush();
+    const keys = spanExporter
+      .getFinishedSpans()
+      .map(toSpanRecord)
+      .map((span) => span.attributes['loops.event.idempotency_key'])
+      .filter((key) => key !== undefined);
+    // The whole local part goes: `-` may be part of an address, so the mask can't tell where the key's own text ends.
+    expect(new Set(keys)).toEqual(new Set(['t***@example.com', 't***@example.org']));
+    // The key on the wire is the caller's, whole.
+    expect(server.accepted.map((event) => event.idempotencyKey).sort()).toEqual([
+      'trial-bob.smith@example.org',
+      'trialEnding-ada@example.com',
+    ]);
   });
 
   it('counts an awaited send that failed', async () => {
@@ -220,6 +243,25 @@ describeWithRedis('queue gauges with BullMQ', () => {
   it('report the jobs in Redis: waiting, active, delayed and failed, and the oldest waiting', async () => {
     const bed = new BullMqTestBed(redis, server);
     try {
+      // An instance with a worker leaves two jobs delayed (a 503, the next attempt a minute away) and one failed (400).
+      server.respondWith((request) => {
+        const { userId } = (request.body ?? {}) as { userId?: string };
+        if (userId?.startsWith('later')) return { kind: 'status', status: 503 };
+        if (userId === 'refused')
+          return { kind: 'status', status: 400, body: { success: false, message: 'Bad event' } };
+        return undefined;
+      });
+      const working = await bed.instance({ retry: { attempts: 3, minDelayMs: 60_000, maxDelayMs: 60_000 } });
+      for (const userId of ['later', 'later-too', 'refused'])
+        await working.loops.enqueueEventAsync({ eventName: 'digest', userId });
+      const jobs = bed.queue();
+      await until(async () => {
+        const counts = await jobs.getJobCounts('delayed', 'failed');
+        return counts.delayed === 2 && counts.failed === 1;
+      }, 'two jobs delayed and one failed');
+      await bed.close(working);
+      server.respondWith(undefined);
+
       // An instance that only enqueues: the jobs stay waiting.
       const { loops } = await bed.instance({}, { worker: false });
       const enqueuedAt = Date.now();
@@ -233,8 +275,8 @@ describeWithRedis('queue gauges with BullMQ', () => {
       );
       expect(depth.map((point) => [point.attributes['loops.queue.state'], point.value]).sort()).toEqual([
         ['active', 0],
-        ['delayed', 0],
-        ['failed', 0],
+        ['delayed', 2],
+        ['failed', 1],
         ['waiting', 3],
       ]);
       expect(pointValue(points, 'loops.queue.oldest_waiting.age', { 'loops.delivery.mode': 'bullmq' })).toBe(90);
