@@ -9,6 +9,7 @@ import request from 'supertest';
 import {
   EmitLoopsEvent,
   LoopsBackgroundDelivery,
+  LoopsContactsService,
   type LoopsDeliveryOutcome,
   LoopsDeliveryReporter,
   LoopsEventsService,
@@ -17,6 +18,7 @@ import {
   type LoopsQueueStatus,
   LoopsRateLimiter,
   LoopsSender,
+  LoopsTransactionalService,
 } from '../lib';
 import { LoopsCompatibleServer } from './support/loops-server';
 import { TEST_API_KEY } from './support/loops-testing-app';
@@ -153,6 +155,13 @@ it("a limiter of the app's own, bound to LoopsRateLimiter through forRootAsync, 
   loops.enqueueEvent({ eventName: 'signup', userId: 'u2' });
   await loops.flush();
   await loops.apiKeyStatus();
-  expect(limiter.acquired).toBe(3);
-  expect(server.requests).toHaveLength(3);
+  const transactional = booted.get(LoopsTransactionalService);
+  await transactional.send({ transactionalId: 'welcome', email: 'ada@example.com' });
+  transactional.enqueue({ transactionalId: 'welcome', email: 'bob@example.com' });
+  await loops.flush();
+  const contacts = booted.get(LoopsContactsService);
+  await contacts.updateContact({ email: 'ada@example.com', properties: { plan: 'pro' } });
+  await contacts.findContact({ email: 'ada@example.com' });
+  expect(limiter.acquired).toBe(7);
+  expect(server.requests).toHaveLength(7);
 });
