@@ -730,6 +730,8 @@ describe(`soak (seed ${SEED})`, () => {
         duplicates,
         lost: lost.length,
         ...reportFigures(tally),
+        // Conflicts reported by the service, on deliveries$, or as a 500 to the HTTP client of an awaited route.
+        reportedFailed: failedKeys.length,
         badInputsTried: 0,
         durationMs: Date.now() - started,
       });
