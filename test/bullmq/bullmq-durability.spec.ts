@@ -130,6 +130,39 @@ describeWithRedis('durable delivery with BullMQ', () => {
       expectDeliveredExactlyOnce(server, ['user-1']);
     }, 30_000);
 
+    it('a request that ends within shutdownTimeoutMs: its outcome before deliveries$ completes, its slot released', async () => {
+      server.respondWith(() => ({ kind: 'delay', ms: 400 }));
+      const stopping = await bed.instance({
+        shutdownTimeoutMs: 10_000,
+        timeoutMs: 20_000,
+        rateLimit: { requestsPerSecond: 10 },
+      });
+      const seen: string[] = [];
+      stopping.loops.deliveries$.subscribe({
+        next: (outcome) => seen.push(`${outcome.status} ${outcome.idempotencyKey}`),
+        complete: () => seen.push('complete'),
+      });
+      await stopping.loops.enqueueEventAsync(userEvent(1), { idempotencyKey: 'ends-in-time' });
+      await until(() => server.eventRequests().length === 1, 'the request in flight');
+      await bed.close(stopping);
+
+      // Completing deliveries$ first would lose the outcome of a request the shutdown let finish.
+      expect(seen).toEqual(['sent ends-in-time', 'complete']);
+      expect(await (await bed.queue().getJob('loops-ends-in-time'))?.getState()).toBe('completed');
+      // Closing the limiter's Redis client first would leave the slot held for the attempt's whole timeout (20 s);
+      // released, it frees up one window after the request ended.
+      const client = new Redis(redis.connection);
+      try {
+        const [seconds, micros] = (await client.time()) as [number, number];
+        const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+        const slots = await client.zrange(`bull:${bed.queueName}:rate-limit`, 0, -1, 'WITHSCORES');
+        expect(slots).toHaveLength(2);
+        expect(Number(slots[1]) - now).toBeLessThan(10_000);
+      } finally {
+        client.disconnect();
+      }
+    }, 30_000);
+
     it('Redis killed and restarted (append-only file) in the middle of a run: every event delivered once', async () => {
       server.respondWith(() => ({ kind: 'delay', ms: 20 }));
       const testing = await bed.instance({ queue: { concurrency: 4 } });
