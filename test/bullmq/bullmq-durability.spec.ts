@@ -306,6 +306,30 @@ describeWithRedis('durable delivery with BullMQ', () => {
       );
     }, 30_000);
 
+    it('an add held when the app stops, Redis answering nothing: reported failed as possibly queued', async () => {
+      const testing = await bed.instance({ shutdownTimeoutMs: 2_000 }, { enqueueTimeoutMs: 200 });
+      const outcomes = collect(testing);
+      await testing.loops.flush();
+      redis.pause();
+      const key = testing.loops.enqueueEvent(userEvent(1));
+      await bed.close(testing);
+      expect(outcomes).toEqual([
+        expect.objectContaining({
+          status: 'failed',
+          idempotencyKey: key,
+          mayHaveBeenAccepted: true,
+          error: expect.objectContaining({ name: 'LoopsQueueUnavailableError', mayHaveBeenQueued: true }),
+        }),
+      ]);
+
+      // If the add reached Redis after all, another instance delivers it, once.
+      redis.resume();
+      const landed = (await bed.queue().getJob(`loops-${key}`)) !== undefined;
+      const taking = await bed.instance();
+      await taking.loops.flush();
+      expectDeliveredExactlyOnce(server, landed ? ['user-1'] : []);
+    }, 30_000);
+
     it('queue.maxPending bounds the adds Redis has not acknowledged', async () => {
       const testing = await bed.instance({ queue: { maxPending: 3 } });
       redis.pause();
