@@ -73,6 +73,22 @@ describe('retries', () => {
     expectDeliveredExactlyOnce(server, [event.email as string], byEmail);
   });
 
+  it.each(['awaited', 'queued'])("waits at least a 503's Retry-After before the next attempt, %s", async (mode) => {
+    const { loops } = await boot({ retry: quickRetry });
+    server.script({
+      kind: 'status',
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: { success: false, message: 'busy' },
+    });
+    if (mode === 'awaited') await loops.sendEvent(event);
+    else loops.enqueueEvent(event);
+    await loops.flush();
+    const [first, second] = server.eventRequests();
+    expect(second.receivedAt - (first.answeredAt as number)).toBeGreaterThanOrEqual(1_000);
+    expectDeliveredExactlyOnce(server, [event.email as string], byEmail);
+  });
+
   it('gives up after the last attempt with the last error', async () => {
     const { loops } = await boot({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 5 } });
     server.respondWith(() => ({ kind: 'status', status: 503, body: { success: false, message: 'down' } }));
