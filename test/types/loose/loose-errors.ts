@@ -1,7 +1,8 @@
 // Without a catalog: what a wrongly typed @EmitLoopsEvent() gives. Each line after a @ts-expect-error must fail to
 // compile with the error it names (test/catalog-types.spec.ts). Type-checked with tsc, never run.
 import { Controller, Post } from '@nestjs/common';
-import { EmitLoopsEvent } from 'nestjs-loops';
+import { EmitLoopsEvent, type LoopsDeliveryOutcome } from 'nestjs-loops';
+import { type Observable, of } from 'rxjs';
 
 interface Account {
   id: string;
@@ -31,4 +32,20 @@ export class WronglyTypedController {
   async mismatchAsync(): Promise<string> {
     return 'done';
   }
+
+  @Post('mismatch-observable')
+  // @ts-expect-error -- is not assignable
+  @EmitLoopsEvent<Account>({ eventName: 'planChanged' })
+  mismatchObservable(): Observable<string> {
+    return of('done');
+  }
+}
+
+/** An outcome has an error exactly when it can: never once sent, always once failed or dropped. */
+export function reasonOf(outcome: LoopsDeliveryOutcome): string {
+  if (outcome.status === 'sent') {
+    // @ts-expect-error -- Property 'error' does not exist
+    return outcome.error.message;
+  }
+  return outcome.error.message;
 }
