@@ -89,10 +89,12 @@ describeWithRedis('durable delivery with BullMQ', () => {
       // Generated keys: only the job's history can tell the survivor that a 409 is its own event's.
       await doomed.enqueue(ids.map((index) => ({ event: userEvent(index) })));
       await until(() => server.accepted.length >= 4, 'four events accepted, their answers held back');
-      await doomed.kill();
       server.respondWith(undefined);
-
+      // The second instance runs before the crash, in a process of its own, and takes the jobs nobody holds.
       const survivor = await bed.childInstance({ queue: { concurrency: 4 } });
+      await until(() => survivor.outcomes.length === 4, 'the survivor delivering the four jobs nobody held');
+      await doomed.kill();
+
       await until(() => survivor.outcomes.length === 8, 'an outcome for each of the 8 events in the survivor');
       expect(survivor.outcomes.map((outcome) => outcome.status)).toEqual(Array(8).fill('sent'));
       expectDeliveredExactlyOnce(server, userIds(ids));
