@@ -141,7 +141,7 @@ describeWithRedis('durable delivery with BullMQ', () => {
       });
       const seen: string[] = [];
       stopping.loops.deliveries$.subscribe({
-        next: (outcome) => seen.push(`${outcome.status} ${outcome.idempotencyKey}`),
+        next: (outcome) => seen.push(`${outcome.status} ${'idempotencyKey' in outcome ? outcome.idempotencyKey : ''}`),
         complete: () => seen.push('complete'),
       });
       await stopping.loops.enqueueEventAsync(userEvent(1), { idempotencyKey: 'ends-in-time' });
@@ -157,7 +157,7 @@ describeWithRedis('durable delivery with BullMQ', () => {
       try {
         const [seconds, micros] = (await client.time()) as [number, number];
         const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-        const slots = await client.zrange(`bull:${bed.queueName}:rate-limit`, 0, -1, 'WITHSCORES');
+        const slots = await client.zrange(`bull:${bed.queueName}:rate-limit`, '0', '-1', 'WITHSCORES');
         expect(slots).toHaveLength(2);
         expect(Number(slots[1]) - now).toBeLessThan(10_000);
       } finally {
