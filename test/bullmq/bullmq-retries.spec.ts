@@ -173,6 +173,28 @@ describeWithRedis('BullMQ retries', () => {
     expect(server.accepted).toHaveLength(5);
   }, 30_000);
 
+  it('hands BullMQ the documented retention by default, and each option given', async () => {
+    const defaults = await bed.instance({}, { worker: false });
+    await defaults.loops.enqueueEventAsync(userEvent(1), { idempotencyKey: 'default-retention' });
+    const given = await bed.instance(
+      {},
+      {
+        worker: false,
+        retention: { completed: { maxAgeMs: 60_000, maxCount: 5 }, failed: { maxAgeMs: 120_000, maxCount: 7 } },
+      },
+    );
+    await given.loops.enqueueEventAsync(userEvent(2), { idempotencyKey: 'given-retention' });
+    const queue = bed.queue();
+    // Completed: 24 h and 10 000 jobs; failed: 7 days, however many.
+    const byDefault = (await queue.getJob('loops-default-retention'))?.opts;
+    expect(byDefault?.removeOnComplete).toEqual({ age: 86_400, count: 10_000 });
+    expect(byDefault?.removeOnFail).toEqual({ age: 604_800 });
+    expect((await queue.getJob('loops-given-retention'))?.opts).toMatchObject({
+      removeOnComplete: { age: 60, count: 5 },
+      removeOnFail: { age: 120, count: 7 },
+    });
+  }, 30_000);
+
   it('removes failed jobs older than retention.failed.maxAgeMs', async () => {
     const testing = await bed.instance({ retry: false }, { retention: { failed: { maxAgeMs: 1_000 } } });
     server.respondWith(() => ({ kind: 'status', status: 400, body: { success: false, message: 'No' } }));
