@@ -111,10 +111,12 @@ describeWithRedis('transactional emails and contacts with BullMQ', () => {
       // Generated keys: only the job's history can tell the survivor that a 409 is its own email's.
       await doomed.enqueue(ids.map((index) => ({ transactional: burstEmail(index) })));
       await until(() => server.accepted.length >= 4, 'four emails accepted, their answers held back');
-      await doomed.kill();
       server.respondWith(undefined);
-
+      // The second instance runs before the crash, in a process of its own, and takes the jobs nobody holds.
       const survivor = await bed.childInstance({ queue: { concurrency: 4 } });
+      await until(() => survivor.outcomes.length === 4, 'the survivor sending the four emails nobody held');
+      await doomed.kill();
+
       await until(() => survivor.outcomes.length === 8, 'an outcome for each of the 8 emails in the survivor');
       expect(survivor.outcomes.map((outcome) => `${outcome.kind} ${outcome.status}`)).toEqual(
         Array(8).fill('transactional sent'),
