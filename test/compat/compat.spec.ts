@@ -49,8 +49,9 @@ const scenarios: Scenario[] = [
   { name: 'nest11-cjs-jest', nest: 11, runner: 'jest' },
   { name: 'nest12-esm-vitest', nest: 12, runner: 'vitest' },
   { name: 'nest12-cjs-jest', nest: 12, runner: 'jest' },
-  // A Nest 11 app that has neither @nestjs/axios nor axios and only runs `npm install nestjs-loops`.
+  // Apps that have neither @nestjs/axios nor axios and only run `npm install nestjs-loops`.
   { name: 'nest11-cjs-jest-bare', nest: 11, runner: 'jest' },
+  { name: 'nest12-esm-vitest-bare', nest: 12, runner: 'vitest' },
 ];
 
 interface RunResult {
