@@ -43,15 +43,17 @@ interface Scenario {
   name: string;
   nest: 11 | 12;
   runner: string;
+  /** The scenario whose app and tests this one runs too; its own folder adds files and replaces package.json. */
+  base?: string;
 }
 
 const scenarios: Scenario[] = [
   { name: 'nest11-cjs-jest', nest: 11, runner: 'jest' },
   { name: 'nest12-esm-vitest', nest: 12, runner: 'vitest' },
   { name: 'nest12-cjs-jest', nest: 12, runner: 'jest' },
-  // Apps that have neither @nestjs/axios nor axios and only run `npm install nestjs-loops`.
-  { name: 'nest11-cjs-jest-bare', nest: 11, runner: 'jest' },
-  { name: 'nest12-esm-vitest-bare', nest: 12, runner: 'vitest' },
+  // The same apps with neither @nestjs/axios nor axios, which only run `npm install nestjs-loops`.
+  { name: 'nest11-cjs-jest-bare', nest: 11, runner: 'jest', base: 'nest11-cjs-jest' },
+  { name: 'nest12-esm-vitest-bare', nest: 12, runner: 'vitest', base: 'nest12-esm-vitest' },
 ];
 
 interface RunResult {
@@ -150,10 +152,13 @@ describe('compatibility of the packed nestjs-loops', () => {
     const dir = join(work, scenario.name);
     const started = Date.now();
     try {
-      cpSync(join(compatDir, scenario.name), dir, {
-        recursive: true,
-        filter: (source) => !/[\\/](node_modules|package-lock\.json)$/.test(source),
-      });
+      for (const folder of [scenario.base, scenario.name]) {
+        if (!folder) continue;
+        cpSync(join(compatDir, folder), dir, {
+          recursive: true,
+          filter: (source) => !/[\\/](node_modules|package-lock\.json)$/.test(source),
+        });
+      }
       // The app under test is the same in every scenario; only its Nest version, module system and runner differ.
       mkdirSync(join(dir, 'src'), { recursive: true });
       cpSync(join(compatDir, 'app', 'app.module.ts'), join(dir, 'src', 'app.module.ts'));
