@@ -7,10 +7,9 @@
  * (`performance.timeOrigin + performance.now()`), so that the parent can line the instances up.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { LoopsEventsService, LoopsModule } from 'nestjs-loops';
 import { serveTask } from '../support/child';
+import { createLoopsApp } from '../support/loops-app';
 import { type OutcomeCounts, tallyOutcomes } from '../support/outcome-tally';
 import { BENCH_API_KEY, typicalEvent } from '../support/workload';
 
@@ -56,19 +55,13 @@ function nextGo(): Promise<void> {
 }
 
 async function runInstance(input: BullMqInstanceInput): Promise<BullMqInstanceOutput> {
-  @Module({
-    imports: [
-      LoopsModule.forRoot({
-        apiKey: BENCH_API_KEY,
-        baseUrl: input.baseUrl,
-        rateLimit: { requestsPerSecond: input.requestsPerSecond },
-        queue: { concurrency: input.concurrency },
-        delivery: { queue: 'bullmq', connection: input.redis, queueName: input.queueName },
-      }),
-    ],
-  })
-  class BullMqInstanceModule {}
-  const app = await NestFactory.createApplicationContext(BullMqInstanceModule, { logger: false });
+  const app = await createLoopsApp(LoopsModule, {
+    apiKey: BENCH_API_KEY,
+    baseUrl: input.baseUrl,
+    rateLimit: { requestsPerSecond: input.requestsPerSecond },
+    queue: { concurrency: input.concurrency },
+    delivery: { queue: 'bullmq', connection: input.redis, queueName: input.queueName },
+  });
   const loops = app.get(LoopsEventsService);
   const { outcomes, errors } = tallyOutcomes(loops.deliveries$);
 

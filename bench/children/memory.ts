@@ -5,11 +5,10 @@
  * growth is then measured over the rest, after full garbage collections.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { LoopsEventsService, LoopsModule } from 'nestjs-loops';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serveTask } from '../support/child';
+import { createLoopsApp } from '../support/loops-app';
 import { BENCH_API_KEY, typicalEvent, typicalEventBody } from '../support/workload';
 
 export interface MemoryInput {
@@ -42,22 +41,16 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
 }
 
 async function run(input: MemoryInput): Promise<MemoryOutput> {
-  @Module({
-    imports: [
-      LoopsModule.forRoot({
-        apiKey: BENCH_API_KEY,
-        baseUrl: input.baseUrl,
-        rateLimit: false,
-        retry: false,
-        // Longer than the run: the in-flight requests neither time out nor retry while memory is measured.
-        timeoutMs: 600_000,
-        queue: { maxPending: input.maxPending },
-        shutdownTimeoutMs: 0,
-      }),
-    ],
-  })
-  class MemoryModule {}
-  const app = await NestFactory.createApplicationContext(MemoryModule, { logger: false });
+  const app = await createLoopsApp(LoopsModule, {
+    apiKey: BENCH_API_KEY,
+    baseUrl: input.baseUrl,
+    rateLimit: false,
+    retry: false,
+    // Longer than the run: the in-flight requests neither time out nor retry while memory is measured.
+    timeoutMs: 600_000,
+    queue: { maxPending: input.maxPending },
+    shutdownTimeoutMs: 0,
+  });
   const loops = app.get(LoopsEventsService);
 
   let i = 0;

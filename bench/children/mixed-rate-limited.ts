@@ -10,11 +10,10 @@
  */
 import 'reflect-metadata';
 import { LoopsClient } from 'loops';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { merge } from 'rxjs';
 import { LoopsContactsService, LoopsEventsService, LoopsModule, LoopsTransactionalService } from 'nestjs-loops';
 import { serveTask } from '../support/child';
+import { createLoopsApp } from '../support/loops-app';
 import { type OutcomeCounts, tallyOutcomes } from '../support/outcome-tally';
 import { BENCH_API_KEY, typicalContact, typicalEmail, typicalEvent } from '../support/workload';
 
@@ -36,19 +35,13 @@ export interface MixedRateLimitedOutput {
 }
 
 async function run(input: MixedRateLimitedInput): Promise<MixedRateLimitedOutput> {
-  @Module({
-    imports: [
-      LoopsModule.forRoot({
-        apiKey: BENCH_API_KEY,
-        baseUrl: input.baseUrl,
-        rateLimit: { requestsPerSecond: input.requestsPerSecond },
-        queue: { maxPending: input.each * 4 },
-        sendTimeoutMs: 120_000,
-      }),
-    ],
-  })
-  class MixedRateLimitedModule {}
-  const app = await NestFactory.createApplicationContext(MixedRateLimitedModule, { logger: false });
+  const app = await createLoopsApp(LoopsModule, {
+    apiKey: BENCH_API_KEY,
+    baseUrl: input.baseUrl,
+    rateLimit: { requestsPerSecond: input.requestsPerSecond },
+    queue: { maxPending: input.each * 4 },
+    sendTimeoutMs: 120_000,
+  });
   const loops = app.get(LoopsEventsService);
   const transactional = app.get(LoopsTransactionalService);
   const contacts = app.get(LoopsContactsService);

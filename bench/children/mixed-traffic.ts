@@ -10,9 +10,8 @@
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { serveTask } from '../support/child';
+import { createLoopsApp } from '../support/loops-app';
 import { measureAwaited, measureBackground } from '../support/cpu-phases';
 import { BENCH_API_KEY, typicalContact, typicalEmail, typicalEvent } from '../support/workload';
 
@@ -47,18 +46,12 @@ async function run(input: MixedTrafficInput): Promise<MixedTrafficOutput> {
       : // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded as an app loads it
         (require('nestjs-loops') as Library);
   const { LoopsEventsService, LoopsModule } = library;
-  @Module({
-    imports: [
-      LoopsModule.forRoot({
-        apiKey: BENCH_API_KEY,
-        baseUrl: input.baseUrl,
-        rateLimit: false,
-        queue: { concurrency: input.concurrency, maxPending: 1_000_000 },
-      }),
-    ],
-  })
-  class MixedTrafficModule {}
-  const app = await NestFactory.createApplicationContext(MixedTrafficModule, { logger: false });
+  const app = await createLoopsApp(LoopsModule, {
+    apiKey: BENCH_API_KEY,
+    baseUrl: input.baseUrl,
+    rateLimit: false,
+    queue: { concurrency: input.concurrency, maxPending: 1_000_000 },
+  });
   const loops = app.get(LoopsEventsService);
   const mixed = input.contender === 'mixed';
   const transactional = mixed ? app.get(library.LoopsTransactionalService) : undefined;

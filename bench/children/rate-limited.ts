@@ -7,10 +7,9 @@
 import 'reflect-metadata';
 import { LoopsClient } from 'loops';
 import { randomUUID } from 'node:crypto';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { LoopsEventsService, LoopsModule } from 'nestjs-loops';
 import { serveTask } from '../support/child';
+import { createLoopsApp } from '../support/loops-app';
 import { type OutcomeCounts, tallyOutcomes } from '../support/outcome-tally';
 import { BENCH_API_KEY, typicalEvent } from '../support/workload';
 
@@ -33,18 +32,12 @@ export interface RateLimitedOutput {
 }
 
 async function runLibrary(input: RateLimitedInput): Promise<RateLimitedOutput> {
-  @Module({
-    imports: [
-      LoopsModule.forRoot({
-        apiKey: BENCH_API_KEY,
-        baseUrl: input.baseUrl,
-        rateLimit: { requestsPerSecond: input.requestsPerSecond },
-        queue: { maxPending: input.events * 2 },
-      }),
-    ],
-  })
-  class RateLimitedModule {}
-  const app = await NestFactory.createApplicationContext(RateLimitedModule, { logger: false });
+  const app = await createLoopsApp(LoopsModule, {
+    apiKey: BENCH_API_KEY,
+    baseUrl: input.baseUrl,
+    rateLimit: { requestsPerSecond: input.requestsPerSecond },
+    queue: { maxPending: input.events * 2 },
+  });
   const loops = app.get(LoopsEventsService);
   const { outcomes, errors } = tallyOutcomes(loops.deliveries$);
 

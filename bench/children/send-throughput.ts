@@ -8,10 +8,9 @@ import 'reflect-metadata';
 import axios from 'axios';
 import { LoopsClient } from 'loops';
 import { randomUUID } from 'node:crypto';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { LoopsEventsService, LoopsModule } from 'nestjs-loops';
 import { serveTask } from '../support/child';
+import { createLoopsApp } from '../support/loops-app';
 import { rotate } from '../support/stats';
 import { BENCH_API_KEY, runPool, typicalEvent, typicalEventBody } from '../support/workload';
 
@@ -42,9 +41,7 @@ export interface SendThroughputOutput {
 }
 
 async function run(input: SendThroughputInput): Promise<SendThroughputOutput> {
-  @Module({ imports: [LoopsModule.forRoot({ apiKey: BENCH_API_KEY, baseUrl: input.baseUrl, rateLimit: false })] })
-  class ThroughputModule {}
-  const app = await NestFactory.createApplicationContext(ThroughputModule, { logger: false });
+  const app = await createLoopsApp(LoopsModule, { apiKey: BENCH_API_KEY, baseUrl: input.baseUrl, rateLimit: false });
   const loops = app.get(LoopsEventsService);
 
   const sdk = new LoopsClient(BENCH_API_KEY);

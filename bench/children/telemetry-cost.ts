@@ -14,9 +14,8 @@
 import 'reflect-metadata';
 import Module from 'node:module';
 import { join } from 'node:path';
-import { Module as NestModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { serveTask } from '../support/child';
+import { createLoopsApp } from '../support/loops-app';
 import { measureAwaited, measureBackground } from '../support/cpu-phases';
 import { BENCH_API_KEY, typicalEvent } from '../support/workload';
 
@@ -84,18 +83,12 @@ function registerSdk(): void {
 
 async function run(input: TelemetryCostInput): Promise<TelemetryCostOutput> {
   const { LoopsEventsService, LoopsModule } = load(input);
-  @NestModule({
-    imports: [
-      LoopsModule.forRoot({
-        apiKey: BENCH_API_KEY,
-        baseUrl: input.baseUrl,
-        rateLimit: false,
-        queue: { concurrency: input.concurrency, maxPending: 1_000_000 },
-      }),
-    ],
-  })
-  class TelemetryCostModule {}
-  const app = await NestFactory.createApplicationContext(TelemetryCostModule, { logger: false });
+  const app = await createLoopsApp(LoopsModule, {
+    apiKey: BENCH_API_KEY,
+    baseUrl: input.baseUrl,
+    rateLimit: false,
+    queue: { concurrency: input.concurrency, maxPending: 1_000_000 },
+  });
   const loops = app.get(LoopsEventsService);
 
   let failures = 0;
