@@ -1,43 +1,22 @@
 import { join } from 'node:path';
-import * as ts from 'typescript';
+import { typeCheckFiles } from '../support/type-check-files';
 
 const root = join(__dirname, '../..');
 
 /** Type-checks each snippet as a file importing the package; returns the errors of each. */
 function errorsOf(snippets: Record<string, string>): Record<string, string[]> {
-  const files = new Map(
-    Object.entries(snippets).map(([name, code]) => [
-      join(root, `webhook-types-${name}.ts`),
-      `import { Injectable } from '@nestjs/common';\nimport { OnLoopsWebhook, type LoopsWebhookEvent, type LoopsWebhookContext, isLoopsWebhookEvent } from 'nestjs-loops';\n${code}`,
-    ]),
+  const fileName = (name: string) => `webhook-types-${name}.ts`;
+  const lines = typeCheckFiles(
+    new Map(
+      Object.entries(snippets).map(([name, code]) => [
+        join(root, fileName(name)),
+        `import { Injectable } from '@nestjs/common';\nimport { OnLoopsWebhook, type LoopsWebhookEvent, type LoopsWebhookContext, isLoopsWebhookEvent } from 'nestjs-loops';\n${code}`,
+      ]),
+    ),
   );
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
-    noEmit: true,
-    experimentalDecorators: true,
-    skipLibCheck: true,
-    types: ['node'],
-    baseUrl: root,
-    paths: { 'nestjs-loops': ['lib/index.ts'] },
-  };
-  const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (name) => files.has(name) || fileExists(name);
-  host.readFile = (name) => files.get(name) ?? readFile(name);
-  host.getSourceFile = (name, version, ...rest) => {
-    const text = files.get(name);
-    return text === undefined ? getSourceFile(name, version, ...rest) : ts.createSourceFile(name, text, version);
-  };
-  const program = ts.createProgram([...files.keys()], options, host);
-  const errors: Record<string, string[]> = Object.fromEntries(Object.keys(snippets).map((name) => [name, []]));
-  for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
-    const name = diagnostic.file?.fileName.match(/webhook-types-(.+)\.ts$/)?.[1];
-    if (name) errors[name].push(ts.flattenDiagnosticMessageText(diagnostic.messageText, ' '));
-  }
-  return errors;
+  return Object.fromEntries(
+    Object.keys(snippets).map((name) => [name, lines.filter((line) => line.startsWith(`${fileName(name)}:`))]),
+  );
 }
 
 describe('@OnLoopsWebhook() types', () => {
