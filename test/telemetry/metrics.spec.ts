@@ -28,6 +28,7 @@ const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULAT
 const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
 const meterProvider = new MeterProvider({ readers: [reader] });
 const contextManager = new AsyncLocalStorageContextManager();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
 
 /** Every metric point collected now, cumulative since the meter provider started. */
 async function collect(): Promise<MetricPoint[]> {
@@ -47,7 +48,7 @@ async function boot(options: Partial<LoopsModuleOptions> = {}): Promise<LoopsTes
 
 beforeAll(async () => {
   context.setGlobalContextManager(contextManager.enable());
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] }));
+  trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
   server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
 });
@@ -149,6 +150,29 @@ describe('outcome counters', () => {
       'loops.delivery.outcome': 'failed',
       'error.type': 'LoopsAuthError',
     });
+  });
+});
+
+describe('enqueue spans', () => {
+  it('start with the first enqueue after an SDK registers, even when it registers after the app started', async () => {
+    // An app that starts its SDK late: none is registered while the module is built.
+    trace.disable();
+    const { loops } = await boot();
+    loops.enqueueEvent({ eventName: 'beforeSdk', userId: 'u1' });
+    trace.setGlobalTracerProvider(tracerProvider);
+    loops.enqueueEvent({ eventName: 'afterSdk', userId: 'u1' });
+    await loops.flush();
+    const enqueued = spanExporter
+      .getFinishedSpans()
+      .map(toSpanRecord)
+      .filter((span) => span.name === 'loops.enqueue_event');
+    expect(enqueued.map((span) => span.attributes['loops.event.name'])).toEqual(['afterSdk']);
+    // Its context went with the event: the send span is its child.
+    const sent = spanExporter
+      .getFinishedSpans()
+      .map(toSpanRecord)
+      .find((span) => span.name === 'loops.send_event' && span.attributes['loops.event.name'] === 'afterSdk');
+    expect(sent?.parentSpanId).toBe(enqueued[0].spanId);
   });
 });
 
