@@ -122,8 +122,12 @@ export class LoopsEventInterceptor implements NestInterceptor {
 
   /** The contact when the decorator gives no `contact` mapper: from the result, else `request.user`. */
   protected resolveContact(ctx: LoopsEventContext): LoopsEventContact | undefined {
-    const user = (ctx.request as { user?: unknown } | undefined)?.user;
-    return pickContact(ctx.result, RESULT_USER_ID_KEYS) ?? pickContact(user, REQUEST_USER_ID_KEYS);
+    // The request is read only when the result names no one: a property missing on Express's request is looked up
+    // along its whole prototype chain.
+    return (
+      pickContact(ctx.result, RESULT_USER_ID_KEYS) ??
+      pickContact((ctx.request as { user?: unknown } | undefined)?.user, REQUEST_USER_ID_KEYS)
+    );
   }
 
   /** The event a definition stands for, or an error saying why none can be built. */
@@ -183,7 +187,7 @@ export class LoopsEventInterceptor implements NestInterceptor {
       for (const definition of definitions) this.reportDropped(definition, error, context);
       return undefined;
     }
-    const queued: Promise<void>[] = [];
+    let queued: Promise<void>[] | undefined;
     for (const definition of definitions) {
       try {
         if (definition.when && !definition.when(ctx)) continue;
@@ -191,12 +195,12 @@ export class LoopsEventInterceptor implements NestInterceptor {
         const taken = this.loops.queueEvent(event, { idempotencyKey: definition.idempotencyKey?.(ctx) });
         if (typeof taken === 'string') continue;
         const reportFailure = (error: unknown) => this.reportDropped(definition, error, context);
-        queued.push(taken.then(() => undefined, reportFailure));
+        (queued ??= []).push(taken.then(() => undefined, reportFailure));
       } catch (error) {
         this.reportDropped(definition, error, context);
       }
     }
-    return queued.length > 0 ? Promise.all(queued) : undefined;
+    return queued && Promise.all(queued);
   }
 
   /** Awaited events: the response waits for them and fails with their error. */

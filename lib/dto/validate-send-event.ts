@@ -28,13 +28,21 @@ export function validateSendEvent(input: SendEventInput | SendEventDto): SendEve
   for (const key of Object.keys(input)) {
     if (!(EVENT_FIELDS as readonly string[]).includes(key)) issues.push(unknownFieldIssue(key));
   }
-  const dto = input instanceof SendEventDto ? input : toDto(input as unknown as Record<string, unknown>);
-  for (const field of EVENT_FIELDS) {
-    const fieldIssues = findFieldIssues(field, dto[field], dto);
-    if (fieldIssues.length > 0) issues.push(...fieldIssues);
-  }
+  const dto = input instanceof SendEventDto ? input : toDto(input);
+  // Field by field rather than a loop over the names, which halved the time of a valid event: a read by a computed
+  // name turns generic once it has seen a few names, a read by a fixed name stays fast.
+  addIssues(issues, findFieldIssues('eventName', dto.eventName, dto));
+  addIssues(issues, findFieldIssues('email', dto.email, dto));
+  addIssues(issues, findFieldIssues('userId', dto.userId, dto));
+  addIssues(issues, findFieldIssues('eventProperties', dto.eventProperties, dto));
+  addIssues(issues, findFieldIssues('contactProperties', dto.contactProperties, dto));
+  addIssues(issues, findFieldIssues('mailingLists', dto.mailingLists, dto));
   if (issues.length > 0) throw new LoopsValidationError(issues);
   return dto;
+}
+
+function addIssues(issues: LoopsValidationIssue[], found: LoopsValidationIssue[]): void {
+  if (found.length > 0) issues.push(...found);
 }
 
 /**
@@ -42,12 +50,15 @@ export function validateSendEvent(input: SendEventInput | SendEventDto): SendEve
  * maps as given (class-transformer would recurse into their cycles and drop keys such as `__proto__` silently),
  * so copying the known fields is all it would do, without its per-call metadata walk.
  */
-function toDto(input: Record<string, unknown>): SendEventDto {
-  const dto = new SendEventDto() as unknown as Record<string, unknown>;
-  for (const field of EVENT_FIELDS) {
-    if (input[field] !== undefined) dto[field] = input[field];
-  }
-  return dto as unknown as SendEventDto;
+function toDto(input: SendEventInput): SendEventDto {
+  const dto = new SendEventDto();
+  if (input.eventName !== undefined) dto.eventName = input.eventName;
+  if (input.email !== undefined) dto.email = input.email;
+  if (input.userId !== undefined) dto.userId = input.userId;
+  if (input.eventProperties !== undefined) dto.eventProperties = input.eventProperties;
+  if (input.contactProperties !== undefined) dto.contactProperties = input.contactProperties;
+  if (input.mailingLists !== undefined) dto.mailingLists = input.mailingLists;
+  return dto;
 }
 
 function unknownFieldIssue(field: string): LoopsValidationIssue {
