@@ -529,6 +529,25 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
       expect(runs).toEqual(['hardBounced email.hardBounced']);
     });
 
+    it('applies toleranceSeconds: 90 s old is refused under 60 and accepted under 120, either way of the clock', async () => {
+      const sentAgo = (seconds: number) => ({ timestamp: new Date(Date.now() - seconds * 1000) });
+      await boot({ webhooks: { toleranceSeconds: 60 } });
+      expect((await postLoopsWebhook(app, hardBounced(), sentAgo(90))).status).toBe(401);
+      expect((await postLoopsWebhook(app, hardBounced(), sentAgo(-90))).status).toBe(401);
+      expect(logger.texts('warn')).toEqual([
+        expect.stringContaining('toleranceSeconds (60)'),
+        expect.stringContaining('toleranceSeconds (60)'),
+      ]);
+      expect((await postLoopsWebhook(app, hardBounced(), sentAgo(30))).status).toBe(204);
+      expect(handlers.handled).toHaveLength(2);
+      await app.close();
+
+      await boot({ webhooks: { toleranceSeconds: 120 } });
+      expect((await postLoopsWebhook(app, hardBounced(), sentAgo(90))).status).toBe(204);
+      expect((await postLoopsWebhook(app, hardBounced(), sentAgo(-90))).status).toBe(204);
+      expect(handlers.handled).toHaveLength(4);
+    });
+
     it('refuses bodies over maxBodyBytes with 413 before verifying them', async () => {
       await boot({ webhooks: { maxBodyBytes: 1024 } });
       const small = await postLoopsWebhook(app, hardBounced());
