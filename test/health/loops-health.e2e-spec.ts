@@ -11,6 +11,7 @@ import { BullMqTestBed, describeWithRedis } from '../bullmq/support/bullmq-test-
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { createLoopsTestingApp, type LoopsTestingApp, TEST_API_KEY } from '../support/loops-testing-app';
 import { RedisTestServer } from '../support/redis-server';
+import { until } from '../support/until';
 
 @Controller('health')
 class HealthController {
@@ -227,13 +228,28 @@ describeWithRedis('the queue checks with BullMQ', () => {
     await bed.tearDown();
   });
 
-  it('count the jobs in Redis, failed ones included, and date the oldest waiting one', async () => {
-    // A worker fails one event for good; an instance that only enqueues leaves three waiting.
-    const worker = await bed.instance({ retry: false }, {}, healthApp);
-    server.script({ kind: 'status', status: 400, body: { success: false, message: 'bad event' } });
+  it('count the jobs in Redis, delayed and failed ones included, and date the oldest waiting one', async () => {
+    // A worker fails one event for good (400) and leaves one delayed (503, its next attempt a minute away); an
+    // instance that only enqueues leaves three waiting.
+    server.respondWith((request) => {
+      const { userId } = (request.body ?? {}) as { userId?: string };
+      if (userId === 'later') return { kind: 'status', status: 503 };
+      return { kind: 'status', status: 400, body: { success: false, message: 'bad event' } };
+    });
+    const worker = await bed.instance(
+      { retry: { attempts: 3, minDelayMs: 60_000, maxDelayMs: 60_000 } },
+      {},
+      healthApp,
+    );
     await worker.loops.enqueueEventAsync({ eventName: 'digest', userId: 'u0' });
-    await worker.loops.flush();
+    await worker.loops.enqueueEventAsync({ eventName: 'digest', userId: 'later' });
+    const jobs = bed.queue();
+    await until(async () => {
+      const counts = await jobs.getJobCounts('delayed', 'failed');
+      return counts.delayed === 1 && counts.failed === 1;
+    }, 'one job delayed and one failed');
     await bed.close(worker);
+    server.respondWith(undefined);
     const web = await bed.instance({}, { worker: false }, healthApp);
     const now = Date.now();
     const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
@@ -248,12 +264,18 @@ describeWithRedis('the queue checks with BullMQ', () => {
       queue: 'bullmq',
       waiting: 3,
       active: 0,
-      delayed: 0,
+      delayed: 1,
       failed: 1,
       oldestWaitingMs: 61_000,
     });
+    // Delayed jobs are still to be delivered: pending; failed ones are not, and are only reported.
     const depth = await request(web.app.getHttpServer()).get('/health/queue').expect(503);
-    expect(depth.body.error['loops-queue']).toMatchObject({ reason: '3 events pending, more than 2', failed: 1 });
+    expect(depth.body.error['loops-queue']).toMatchObject({
+      reason: '4 events pending, more than 2',
+      pending: 4,
+      delayed: 1,
+      failed: 1,
+    });
     const backlog = await request(web.app.getHttpServer()).get('/health/backlog').expect(503);
     expect(backlog.body.error['loops-backlog'].reason).toBe(
       'the oldest waiting event was enqueued 61000 ms ago, more than 60000 ms',
