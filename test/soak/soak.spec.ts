@@ -782,9 +782,12 @@ describeWithRedis(`BullMQ soak (seed ${SEED})`, () => {
       const via = index % 2 ? restarting : steady;
       await via.loops.enqueueEventAsync(eventOf('bullmq', index, 'enqueueEvent'), { idempotencyKey: key });
     });
-    while (live.accepted.length < events / 3) await sleep(10);
-    // Requests still open when the instance closes: its shutdown cuts them short and hands their jobs back.
-    const cutShort = live.eventRequests().filter((req) => req.closedAt === undefined).length;
+    // The restart comes mid-run, with requests in flight: those of the closing instance are cut short and their jobs
+    // handed back.
+    const inFlight = () => live.eventRequests().filter((req) => req.closedAt === undefined).length;
+    while (live.accepted.length < events / 3 || inFlight() === 0) await sleep(1);
+    const cutShort = inFlight();
+    expect(live.accepted.length).toBeLessThan(events);
     await restarting.app.close();
     const restarted = await instance();
     await steady.loops.flush();
