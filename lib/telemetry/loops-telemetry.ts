@@ -87,9 +87,9 @@ export interface JobAttempt {
 
 /**
  * Traces and metrics through `@opentelemetry/api`, when the app has it. The app's SDK decides what is recorded and
- * where it goes; without an SDK an enqueue starts no span and every other call lands in the API's no-op
- * implementation, and without the API package at all each hook returns at once. Spans and attributes carry event names and masked idempotency keys, never an
- * email address, the API key or a property value.
+ * where it goes. Without an SDK an enqueue starts no span and every other call lands in the API's no-op
+ * implementation; without the API package at all each hook returns at once. Spans and attributes carry event names
+ * and masked idempotency keys, never an email address, the API key or a property value.
  */
 @Injectable()
 export class LoopsTelemetry {
