@@ -4,10 +4,12 @@
  *   this process (autocannon) --HTTP--> app child (Nest + nestjs-loops) --HTTP--> Loops server child
  *
  * autocannon runs here, the app under test in `children/interceptor-app.ts`, so that the load generator never
- * takes the app's event loop; the Loops-compatible server has its own process too. The routes are loaded
- * alternately (A A' B, then B A' A, ...) with the same connections and duration, and each round's B/A ratio is
- * taken side by side, so that a noisy neighbour slows the routes of a round alike. Besides req/s and latency, the
- * app's own CPU time per response is measured: it is far less sensitive to the neighbours than req/s.
+ * takes the app's event loop; the Loops-compatible server has its own process too. The routes are loaded in turn
+ * (A A' A'' B, then A' A'' B A, ...) with the same connections and duration, and each round's ratios are taken side
+ * by side, so that a noisy neighbour slows the routes of a round alike. A round's ratio moves by several per cent on
+ * a shared machine, so the figure is the rounds' geometric mean with its 95% interval: many short rounds rather than
+ * a few long ones, so that the interval is narrow enough to say something. Besides req/s and latency, the app's own
+ * CPU time per response is measured, and the part of it garbage collection held the main thread.
  */
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
@@ -15,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoopsModuleOptions } from 'nestjs-loops';
 import type { AppCpuMessage, AppStatsMessage } from '../children/interceptor-app';
 import { forkChild, LoopsServerProcess, nextMessage, stopChild } from '../support/processes';
-import { median, round } from '../support/stats';
+import { median, type RatioEstimate, ratioEstimate, rotate, round } from '../support/stats';
 import { BENCH_API_KEY } from '../support/workload';
 
 export interface InterceptorSettings {
@@ -36,6 +38,11 @@ export interface RouteFigures {
    * machine runs: the difference between the routes is what the decorator costs in CPU.
    */
   cpuMicrosPerRequest: number;
+  /**
+   * The time garbage collection held the app's main thread, per response: where a route whose requests leave
+   * objects behind (queued events) pays for them.
+   */
+  gcMicrosPerRequest: number;
 }
 
 export interface InterceptorConfigResult {
@@ -49,17 +56,21 @@ export interface InterceptorConfigResult {
     noopRatio?: number;
     /** B/A': the decorated route against the no-op interceptor's, Nest's own interceptor cost set aside. */
     toNoopRatio?: number;
+    /** B/A'': the decorated route against the pass-through operator's, the cost of acting on the result set aside. */
+    toOperatorRatio?: number;
   }[];
   /** Medians over the rounds. */
   routes: Partial<Record<Route, RouteFigures>>;
-  /** Median of the rounds' decorated/plain req/s ratios. */
-  ratio: number;
+  /** The rounds' decorated/plain req/s ratios, combined. */
+  ratio: RatioEstimate;
   /** Median of the rounds' decorated minus plain app CPU µs per request. */
   cpuMicrosAdded: number;
-  /** Median of the rounds' no-op-interceptor/plain req/s ratios, when that reference route was loaded. */
-  noopRatio?: number;
-  /** Median of the rounds' B/A'. */
-  toNoopRatio?: number;
+  /** The rounds' no-op-interceptor/plain req/s ratios combined, when that reference route was loaded. */
+  noopRatio?: RatioEstimate;
+  /** The rounds' B/A' combined. */
+  toNoopRatio?: RatioEstimate;
+  /** The rounds' B/A'' combined, when that reference route was loaded. */
+  toOperatorRatio?: RatioEstimate;
   /** The decorated requests sent, warm-up included: one background event each. */
   decoratedRequests: number;
   /** The app's queue and outcomes when the last round ended. */
@@ -69,11 +80,17 @@ export interface InterceptorConfigResult {
   server: { accepted: number; requests: number; rateLimited: number };
 }
 
-export const ROUTES = { plain: '/plain', noop: '/noop-interceptor', decorated: '/decorated' } as const;
+export const ROUTES = {
+  plain: '/plain',
+  noop: '/noop-interceptor',
+  operator: '/operator-interceptor',
+  decorated: '/decorated',
+} as const;
 export type Route = keyof typeof ROUTES;
 export const ROUTE_LABELS: Record<Route, string> = {
   plain: 'A plain',
   noop: "A' no-op interceptor (reference)",
+  operator: "A'' pass-through operator (reference)",
   decorated: 'B @EmitLoopsEvent',
 };
 
@@ -90,11 +107,12 @@ export const INTERCEPTOR_CONFIGS: {
 }[] = [
   {
     // Delivery at Loops' 10/s; the queue absorbs the burst, so the figure is what the decorator costs a request.
-    // The no-op interceptor route shows what any interceptor costs on its own.
+    // The no-op interceptor route shows what any interceptor costs on its own; the pass-through operator's, what
+    // waiting for the handler's result costs on top, before the decorator does anything with it.
     name: 'default rate limit (10/s), queue absorbs',
     serverRateLimit: 10,
     loopsOptions: { queue: { maxPending: 1_000_000 } },
-    routes: ['plain', 'noop', 'decorated'],
+    routes: ['plain', 'noop', 'operator', 'decorated'],
     drainBetweenRuns: false, // at 10/s it never drains; these deliveries cost next to nothing
   },
   {
@@ -107,10 +125,10 @@ export const INTERCEPTOR_CONFIGS: {
   },
 ];
 
-async function appCpuMicros(app: ChildProcess): Promise<number> {
+async function appCpu(app: ChildProcess): Promise<AppCpuMessage> {
   const reply = nextMessage<AppCpuMessage>(app, 'cpu', 10_000);
   app.send({ type: 'cpu' });
-  return (await reply).micros;
+  return reply;
 }
 
 async function appStats(app: ChildProcess): Promise<Omit<AppStatsMessage, 'type'>> {
@@ -132,15 +150,16 @@ async function load(
   connections: number,
   seconds: number,
 ): Promise<RouteFigures & { sent: number }> {
-  const cpuBefore = await appCpuMicros(app);
+  const before = await appCpu(app);
   const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
-  const cpu = (await appCpuMicros(app)) - cpuBefore;
+  const after = await appCpu(app);
   return {
     reqPerSec: result.requests.total / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
-    cpuMicrosPerRequest: cpu / result.requests.total,
+    cpuMicrosPerRequest: (after.micros - before.micros) / result.requests.total,
+    gcMicrosPerRequest: (after.gcMicros - before.gcMicros) / result.requests.total,
     sent: result.requests.sent,
   };
 }
@@ -152,7 +171,13 @@ function medianFigures(figures: RouteFigures[]): RouteFigures {
     p99Ms: round(median(figures.map((f) => f.p99Ms))),
     errors: figures.reduce((sum, f) => sum + f.errors, 0),
     cpuMicrosPerRequest: round(median(figures.map((f) => f.cpuMicrosPerRequest)), 1),
+    gcMicrosPerRequest: round(median(figures.map((f) => f.gcMicrosPerRequest)), 1),
   };
+}
+
+function roundedEstimate(ratios: number[]): RatioEstimate {
+  const { estimate, low, high } = ratioEstimate(ratios);
+  return { estimate: round(estimate, 3), low: round(low, 3), high: round(high, 3) };
 }
 
 export async function measureInterceptorConfig(
@@ -183,10 +208,11 @@ export async function measureInterceptorConfig(
       ...f,
       reqPerSec: round(f.reqPerSec, 0),
       cpuMicrosPerRequest: round(f.cpuMicrosPerRequest, 1),
+      gcMicrosPerRequest: round(f.gcMicrosPerRequest, 1),
     });
     for (let r = 0; r < settings.rounds; r++) {
-      // A B, then B A, ...: neither route always runs first.
-      const order = r % 2 === 0 ? config.routes : [...config.routes].reverse();
+      // Each route takes each place in turn: none always runs first, or always after the decorated one's backlog.
+      const order = rotate(config.routes, r);
       const figures: Partial<Record<Route, RouteFigures>> = {};
       for (const route of order) figures[route] = rounded(await run(route, settings.roundSeconds));
       const plain = figures.plain as RouteFigures;
@@ -197,6 +223,9 @@ export async function measureInterceptorConfig(
         ...(figures.noop && {
           noopRatio: round(figures.noop.reqPerSec / plain.reqPerSec, 3),
           toNoopRatio: round((figures.decorated as RouteFigures).reqPerSec / figures.noop.reqPerSec, 3),
+        }),
+        ...(figures.operator && {
+          toOperatorRatio: round((figures.decorated as RouteFigures).reqPerSec / figures.operator.reqPerSec, 3),
         }),
       });
     }
@@ -210,7 +239,7 @@ export async function measureInterceptorConfig(
       routes: Object.fromEntries(
         config.routes.map((route) => [route, medianFigures(rounds.map((r) => r.routes[route] as RouteFigures))]),
       ),
-      ratio: round(median(rounds.map((r) => r.ratio)), 3),
+      ratio: roundedEstimate(rounds.map((r) => r.ratio)),
       cpuMicrosAdded: round(
         median(
           rounds.map(
@@ -222,8 +251,11 @@ export async function measureInterceptorConfig(
         1,
       ),
       ...(config.routes.includes('noop') && {
-        noopRatio: round(median(rounds.map((r) => r.noopRatio as number)), 3),
-        toNoopRatio: round(median(rounds.map((r) => r.toNoopRatio as number)), 3),
+        noopRatio: roundedEstimate(rounds.map((r) => r.noopRatio as number)),
+        toNoopRatio: roundedEstimate(rounds.map((r) => r.toNoopRatio as number)),
+      }),
+      ...(config.routes.includes('operator') && {
+        toOperatorRatio: roundedEstimate(rounds.map((r) => r.toOperatorRatio as number)),
       }),
       decoratedRequests,
       app: finalStats,

@@ -1,3 +1,5 @@
+import type { RatioEstimate } from './stats';
+
 /** A markdown table with padded columns, readable as plain text too. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((row) => row.map(String))];
@@ -17,4 +19,10 @@ export function formatNumber(value: number, digits = 0): string {
 
 export function verdict(met: boolean): string {
   return met ? 'met' : 'MISSED';
+}
+
+/** `0.940 (0.914–0.970)`: a ratio and its 95% interval, or the ratio alone when one round gives no interval. */
+export function formatEstimate({ estimate, low, high }: RatioEstimate): string {
+  const interval = Number.isFinite(low) ? ` (${low.toFixed(3)}–${high.toFixed(3)})` : '';
+  return `${estimate.toFixed(3)}${interval}`;
 }
