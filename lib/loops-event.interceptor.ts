@@ -65,8 +65,8 @@ export class LoopsEventInterceptor implements NestInterceptor {
     const { background, awaited } = splitByMode(definitions);
     // Events go out only once the handler has completed: after an error, none does.
     if (awaited.length === 0 && this.loops.takesEventsAtOnce) {
-      // Nothing to wait for: the background engine takes the events synchronously. A plain Observable rather than
-      // tap(), which allocates about a kilobyte more on every request.
+      // Nothing to wait for: the background engine takes the events without the response waiting. A plain
+      // Observable rather than tap(), which allocates about a kilobyte more on every request.
       return new Observable((subscriber) => {
         let result: unknown;
         return next.handle().subscribe({
@@ -171,8 +171,9 @@ export class LoopsEventInterceptor implements NestInterceptor {
   }
 
   /**
-   * Background events: the response waits only until the queue holds them (at once in memory, an
-   * acknowledgement from Redis with BullMQ); whatever goes wrong is reported, never thrown into it.
+   * Background events: the response waits only until the queue holds them (not at all in memory, where they join
+   * the queue at the end of the event loop's turn; an acknowledgement from Redis with BullMQ); whatever goes wrong is
+   * reported, never thrown into it.
    */
   private enqueueAll(
     definitions: EmitLoopsEventOptions[],
@@ -192,10 +193,11 @@ export class LoopsEventInterceptor implements NestInterceptor {
       try {
         if (definition.when && !definition.when(ctx)) continue;
         const event = this.buildEvent(definition, ctx);
-        const taken = this.loops.queueEvent(event, { idempotencyKey: definition.idempotencyKey?.(ctx) });
-        if (typeof taken === 'string') continue;
-        const reportFailure = (error: unknown) => this.reportDropped(definition, error, context);
-        (queued ??= []).push(taken.then(() => undefined, reportFailure));
+        const taken = this.loops.queueEvent(event, {
+          idempotencyKey: definition.idempotencyKey?.(ctx),
+          onRefused: (error) => this.reportDropped(definition, error, context),
+        });
+        if (taken) (queued ??= []).push(taken);
       } catch (error) {
         this.reportDropped(definition, error, context);
       }

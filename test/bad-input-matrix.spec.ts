@@ -91,6 +91,8 @@ describe('a decorated route whose mappers produce it', () => {
       const response = await request(app.getHttpServer()).post(`/bad-input/${index}`);
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ ok: true, case: index });
+      // The event is checked at the end of its turn, which may come after the client has its response.
+      await loops.flush();
       expect(outcomes).toEqual([expect.objectContaining({ status: 'dropped' })]);
       expectNamesTheField((outcomes[0] as LoopsDroppedOutcome).error, expectedRouteIssue(input));
       expect(logger.texts('warn')).toEqual([

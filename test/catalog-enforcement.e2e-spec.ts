@@ -1,7 +1,7 @@
 import { Controller, INestApplication, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import {
   defineLoopsEvents,
   EmitLoopsEvent,
@@ -170,20 +170,29 @@ describe('sends checked against the catalog', () => {
 
   it('drops a decorated route event that breaks the catalog, leaving the response alone, and fails an awaited one', async () => {
     const { app, loops, logger } = await start();
-    const dropped = firstValueFrom(loops.deliveries$);
+    // The background event is checked at the end of its turn, so its outcome may come after the awaited one's.
+    const dropped = firstValueFrom(loops.deliveries$.pipe(take(2), toArray()));
 
     await request(app.getHttpServer()).post('/accounts').expect(201);
     await request(app.getHttpServer()).post('/accounts/awaited').expect(500);
 
-    expect(await dropped).toMatchObject({ status: 'dropped', eventName: 'signup' });
-    expect(logger.texts('warn')).toEqual([
-      expect.stringContaining(
-        '"signup" from AccountsController.create was not sent: Invalid Loops event: eventProperties.seats is required',
-      ),
-      expect.stringContaining(
-        '"signUp" from AccountsController.createAwaited was not sent: Invalid Loops event: eventName "signUp" is not in the event catalog',
-      ),
-    ]);
+    expect(await dropped).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ status: 'dropped', eventName: 'signup' }),
+        expect.objectContaining({ status: 'dropped', eventName: 'signUp' }),
+      ]),
+    );
+    expect(logger.texts('warn')).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          '"signup" from AccountsController.create was not sent: Invalid Loops event: eventProperties.seats is required',
+        ),
+        expect.stringContaining(
+          '"signUp" from AccountsController.createAwaited was not sent: Invalid Loops event: eventName "signUp" is not in the event catalog',
+        ),
+      ]),
+    );
+    expect(logger.texts('warn')).toHaveLength(2);
     expect(server.requests).toEqual([]);
   });
 });

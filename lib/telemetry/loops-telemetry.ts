@@ -152,6 +152,19 @@ export class LoopsTelemetry {
   }
 
   /**
+   * The active context, for work done later on behalf of the code running now (`withContext`). Typed `unknown` so
+   * that the published typings need no `@opentelemetry/api`.
+   */
+  activeContext(): unknown {
+    return this.otel?.api.context.active();
+  }
+
+  /** Runs `fn` in a context `activeContext()` returned, so that the spans it starts have the right parent. */
+  withContext<T>(context: unknown, fn: () => T): T {
+    return context === undefined || !this.otel ? fn() : this.otel.api.context.with(context as Context, fn);
+  }
+
+  /**
    * Runs `enqueue`, the hand-over of the event to the queue, after marking when it happened and, when telemetry is
    * on, in a `loops.enqueue_event` span whose context travels with the event to be the parent of its send spans.
    */

@@ -176,6 +176,28 @@ describe('enqueue spans', () => {
   });
 });
 
+describe('events the interceptor hands over', () => {
+  it('each gets its enqueue span under the span it was handed over in, though a turn of them is queued at once', async () => {
+    const { loops } = await boot();
+    const tracer = trace.getTracer('nestjs-loops-test');
+    const refused: unknown[] = [];
+    const requestSpanIds = ['u1', 'u2'].map((userId) =>
+      tracer.startActiveSpan(`request ${userId}`, (span) => {
+        loops.queueEvent({ eventName: 'handedOver', userId }, { onRefused: (error) => refused.push(error) });
+        span.end();
+        return span.spanContext().spanId;
+      }),
+    );
+    await loops.flush();
+    const enqueued = spanExporter
+      .getFinishedSpans()
+      .map(toSpanRecord)
+      .filter((span) => span.name === 'loops.enqueue_event');
+    expect(enqueued.map((span) => span.parentSpanId)).toEqual(requestSpanIds);
+    expect(refused).toEqual([]);
+  });
+});
+
 describe('transactional emails', () => {
   it('are counted on loops.transactional.settled by id, never as events, and traced as loops.send_transactional', async () => {
     const { app } = await boot();

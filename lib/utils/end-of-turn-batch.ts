@@ -1,0 +1,23 @@
+/**
+ * Items collected during one turn of the event loop and handled together at its end (`setImmediate`), or as soon as
+ * `drain()` is called. Done in one pass, the work finds its code and data still in the CPU's caches, and costs less
+ * than when it is interleaved with each request's own (bench part 1). `handle` must not throw.
+ */
+export class EndOfTurnBatch<T> {
+  private items: T[] = [];
+
+  constructor(private readonly handle: (item: T) => void) {}
+
+  add(item: T): void {
+    if (this.items.length === 0) setImmediate(this.drain);
+    this.items.push(item);
+  }
+
+  /** Handles every item added so far, in the order they came. */
+  readonly drain = (): void => {
+    const items = this.items;
+    if (items.length === 0) return;
+    this.items = [];
+    for (const item of items) this.handle(item);
+  };
+}
