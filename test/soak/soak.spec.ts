@@ -22,12 +22,8 @@ import {
 import { BAD_INPUTS, createBadInputController, MAPPABLE_BAD_INPUTS } from '../support/bad-inputs';
 import { gcExposedByNode, megabytes, settledHeapUsed } from '../support/heap';
 import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-testing-app';
-import {
-  LoopsCompatibleServer,
-  type LoopsServerAnswer,
-  type LoopsServerOptions,
-  type RecordedRequest,
-} from '../support/loops-server';
+import { LoopsCompatibleServer, type LoopsServerAnswer, type LoopsServerOptions } from '../support/loops-server';
+import { expectNoDuplicateDelivery } from '../support/exactly-once';
 import { RedisTestServer } from '../support/redis-server';
 import { describeWithRedis } from '../bullmq/support/bullmq-test-bed';
 import { mulberry32 } from '../support/seeded-random';
@@ -350,22 +346,12 @@ const byEmail = (body: Record<string, unknown>): string => String(body.email);
 function acceptance(server: LoopsCompatibleServer, keys: readonly string[]) {
   const accepted = new Set(server.accepted.map((event) => byEmail(event.body)));
   const audit = server.audit(byEmail);
-  const timeline = (request: RecordedRequest) =>
-    `${request.idempotencyKey} #${request.receivedOrder} ${request.status}`;
   return {
     delivered: keys.filter((key) => accepted.has(emailOfKey(key))).length,
     duplicates: audit.acceptedTwice.length + audit.sentAfterAcknowledged.length + audit.concurrentWithSameKey.length,
-    /** Which audit counters fired, with their keys and requests: a failing "no duplicate" says what it saw. */
-    duplicateReport: {
-      acceptedTwice: audit.acceptedTwice.map(({ logicalId, keys }) => `${logicalId}: ${keys.join(', ')}`),
-      sentAfterAcknowledged: audit.sentAfterAcknowledged.map(timeline),
-      concurrentWithSameKey: audit.concurrentWithSameKey.map(timeline),
-    },
     neverAccepted: keys.filter((key) => !accepted.has(emailOfKey(key))),
   };
 }
-
-const NO_DUPLICATES = { acceptedTwice: [], sentAfterAcknowledged: [], concurrentWithSameKey: [] };
 
 /** The contact of the event sent with key `<prefix>-<index>`. */
 function emailOfKey(key: string): string {
@@ -454,10 +440,10 @@ describe(`soak (seed ${SEED})`, () => {
 
     const keys = tally.allKeys;
     expect(keys).toHaveLength(EVENTS);
-    const { delivered, duplicates, duplicateReport, neverAccepted } = acceptance(live, keys);
+    const { delivered, duplicates, neverAccepted } = acceptance(live, keys);
     // Every event accepted, and nothing that only a duplicate could explain.
     expect(neverAccepted).toEqual([]);
-    expect(duplicateReport).toEqual(NO_DUPLICATES);
+    expectNoDuplicateDelivery(live, byEmail);
     expect(live.accepted).toHaveLength(EVENTS);
     // None reported failed: not to an awaiting caller, an HTTP client, nor on deliveries$.
     expect([...tally.sendErrors.keys()]).toEqual([]);
@@ -637,9 +623,9 @@ describe(`soak (seed ${SEED})`, () => {
     expect(restarted).toBeDefined();
     expect(inFlightAtRestart).toBeGreaterThan(0);
     const keys = tally.allKeys;
-    const { delivered, duplicates, duplicateReport, neverAccepted } = acceptance(live, keys);
+    const { delivered, duplicates, neverAccepted } = acceptance(live, keys);
     expect(neverAccepted).toEqual([]);
-    expect(duplicateReport).toEqual(NO_DUPLICATES);
+    expectNoDuplicateDelivery(live, byEmail);
     expect([...tally.sendErrors.keys()]).toEqual([]);
     expect([...tally.routeStatuses.values()].filter((status) => status !== 200)).toEqual([]);
     expect(tally.outcomesWith('failed')).toEqual([]);
@@ -716,8 +702,8 @@ describe(`soak (seed ${SEED})`, () => {
         }
         return awaitedRoutes.has(key) && tally.routeStatuses.get(key) === 500;
       });
-      const { duplicates, duplicateReport, neverAccepted } = acceptance(live, keys);
-      expect(duplicateReport).toEqual(NO_DUPLICATES);
+      const { duplicates, neverAccepted } = acceptance(live, keys);
+      expectNoDuplicateDelivery(live, byEmail);
       expect(failedKeys.filter((key) => accepted.has(emailOfKey(key)))).toEqual([]);
       const failed = new Set(failedKeys);
       const lost = neverAccepted.filter((key) => !failed.has(key));
@@ -808,9 +794,9 @@ describeWithRedis(`BullMQ soak (seed ${SEED})`, () => {
     await steady.loops.flush();
     await Promise.all([restarted.app.close(), steady.app.close()]);
 
-    const { delivered, duplicates, duplicateReport, neverAccepted } = acceptance(live, keys);
+    const { delivered, duplicates, neverAccepted } = acceptance(live, keys);
     expect(neverAccepted).toEqual([]);
-    expect(duplicateReport).toEqual(NO_DUPLICATES);
+    expectNoDuplicateDelivery(live, byEmail);
     // One `sent` per event, whichever instance delivered it.
     expect(outcomes.filter((outcome) => outcome.status !== 'sent')).toEqual([]);
     const reported = outcomes.map((outcome) => (outcome.status === 'sent' ? outcome.idempotencyKey : ''));
