@@ -198,12 +198,16 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Stops accepting events and settles the background queue within `shutdownTimeoutMs`. */
   async onApplicationShutdown(): Promise<void> {
-    this.handedOver.drain();
-    await this.background.shutdown();
-    this.telemetry.shutdown();
-    // Only now: the engine's requests in flight held rate-limit slots in Redis until they ended.
-    this.redis?.close();
-    this.reporter.complete();
+    try {
+      // Throws only what a refusal's report threw (the app's logger, say), once every handed-over event was queued.
+      this.handedOver.drain();
+    } finally {
+      await this.background.shutdown();
+      this.telemetry.shutdown();
+      // Only now: the engine's requests in flight held rate-limit slots in Redis until they ended.
+      this.redis?.close();
+      this.reporter.complete();
+    }
   }
 
   private queueHandedOver({ event, idempotencyKey, onRefused, traceContext }: HandedOverEvent): void {

@@ -85,6 +85,23 @@ describe('queueEvent with the in-memory queue', () => {
     expect(refused).toEqual([]);
   });
 
+  it('a refusal whose report throws at shutdown still lets the rest of the turn be delivered, then fails shutdown', async () => {
+    const loops = await boot();
+    handOver(loops, ['u1'], []);
+    loops.queueEvent(
+      { eventName: 'handedOver' },
+      {
+        onRefused: () => {
+          throw new Error('the app logger broke');
+        },
+      },
+    );
+    handOver(loops, ['u3'], []);
+    // The hook itself, in the same turn: app.close() awaits other hooks first, and the turn would end before it.
+    await expect(loops.onApplicationShutdown()).rejects.toThrow('the app logger broke');
+    expect(acceptedUserIds()).toEqual(['u1', 'u3']);
+  });
+
   it('an event handed over after shutdown began is refused with LoopsShutdownError, not lost', async () => {
     const loops = await boot();
     await testing?.app.close();
