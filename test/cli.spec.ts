@@ -241,6 +241,21 @@ declare module 'nestjs-loops' {
     expect(catalogFile()).toBe(first);
   });
 
+  it('keeps the constants of existing lists when a new list gives the same constant, whatever its name', async () => {
+    await cli(['pull']);
+    // Its name sorts before "Beta testers", its id after every other list's, as a newer list's id does in Loops.
+    server.account.seed({
+      ...account,
+      mailingLists: [...account.mailingLists!, { id: 'cl_zeta', name: 'Beta Testers', isPublic: true }],
+    });
+
+    expect((await cli(['pull'])).code).toBe(0);
+
+    expect(catalogFile()).toContain("  betaTesters: 'cl_beta',\n");
+    expect(catalogFile()).toContain("  betaTesters2: 'cl_beta2',\n");
+    expect(catalogFile()).toContain("  betaTesters3: 'cl_zeta',\n");
+  });
+
   it("keeps the optional markers added to the file, unless the property's type changed in Loops", async () => {
     await cli(['pull']);
     writeFileSync(

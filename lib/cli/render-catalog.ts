@@ -88,12 +88,13 @@ export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCa
 
 /**
  * Each list gets a camelCase constant from its name ("Product updates" -> productUpdates); lists whose names
- * give the same constant are told apart by a number, in the order of their ids, so the names are stable.
+ * give the same constant are numbered in the order of their ids alone: Loops' ids (cuids) begin with their creation
+ * time, so a new list takes the next number, and code using an existing constant keeps its list.
  */
 function nameMailingLists(
   lists: NonNullable<LoopsAccountSnapshot['mailingLists']>,
 ): { constant: string; list: (typeof lists)[number] }[] {
-  const sorted = [...lists].sort((a, b) => byName(a.name, b.name) || byName(a.id, b.id));
+  const sorted = [...lists].sort((a, b) => byName(a.id, b.id));
   const taken = new Set<string>();
   const named = sorted.map((list) => {
     const base = camelCase(list.name);
