@@ -95,10 +95,10 @@ describe('sends checked against the catalog', () => {
       'values of the wrong types',
       { ...signup, eventProperties: { plan: 1, seats: '3', trial: 'yes', trialEndsAt: 1764547200000 } },
       [
-        'eventProperties.plan catalogType: eventProperties.plan must be a string of "signup" (got 1)',
+        'eventProperties.plan catalogType: eventProperties.plan must be a string of "signup" (got a number)',
         'eventProperties.seats catalogType: eventProperties.seats must be a number of "signup" (got a string)',
         'eventProperties.trial catalogType: eventProperties.trial must be a boolean of "signup" (got a string)',
-        'eventProperties.trialEndsAt catalogType: eventProperties.trialEndsAt must be a Date or an ISO 8601 date string of "signup" (got 1764547200000)',
+        'eventProperties.trialEndsAt catalogType: eventProperties.trialEndsAt must be a Date or an ISO 8601 date string of "signup" (got a number)',
       ],
     ],
     [
@@ -216,6 +216,20 @@ describe("catalogViolations: 'warn'", () => {
     ]);
     expect(warnings.join('\n')).not.toContain('do-not-log-me');
     expect(warnings.join('\n')).not.toContain('ada@example.com');
+  });
+
+  it('logs a property of the wrong type once, whatever value each send gives it, and never the value', async () => {
+    const { loops, logger } = await start({ catalogViolations: 'warn' });
+
+    for (const plan of [1000, 1001, 1002]) {
+      await loops.sendEvent({ ...signup, eventProperties: { ...signup.eventProperties, plan } });
+    }
+
+    expect(server.accepted).toHaveLength(3);
+    expect(logger.texts('warn')).toEqual([
+      expect.stringContaining('eventProperties.plan must be a string of "signup" (got a number)'),
+    ]);
+    expect(logger.texts('warn').join('\n')).not.toMatch(/100[0-2]/);
   });
 });
 

@@ -158,13 +158,16 @@ export function issue(path: string, rule: string, message: string): LoopsValidat
   return { path, rule, message };
 }
 
-/** A short, safe description of a rejected value: its type, never its content (it may be personal data). */
+/**
+ * A short, safe description of a rejected value: its type, never its content (it may be personal data, and these
+ * messages reach logs); only NaN and ±Infinity are named, since they are what a rule refuses.
+ */
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date';
   if (value instanceof Map) return 'a Map';
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? 'a number' : String(value);
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
