@@ -10,7 +10,8 @@ const DONE = 'done';
 
 /**
  * The store of a single instance: a Map in insertion order, so that the first entries are the oldest. Bounded:
- * past `maxEntries` the oldest are forgotten, and expired ones are dropped as new ones come in.
+ * past `maxEntries` the oldest successes are forgotten (claims of handlers still running are kept until they lapse),
+ * and expired entries are dropped as new ones come in.
  */
 export class MemoryWebhookDeliveryStore implements WebhookDeliveryStore {
   private readonly entries = new Map<string, Entry>();
@@ -56,7 +57,10 @@ export class MemoryWebhookDeliveryStore implements WebhookDeliveryStore {
   private sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) {
-      if (this.entries.size <= this.options.maxEntries && entry.expiresAt > now) break;
+      const expired = entry.expiresAt <= now;
+      if (this.entries.size <= this.options.maxEntries && !expired) break;
+      // A handler still running keeps its claim past the cap: forgotten, a redelivery would run it again meanwhile.
+      if (!expired && entry.state !== DONE) continue;
       this.entries.delete(key);
     }
   }

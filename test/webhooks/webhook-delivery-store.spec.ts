@@ -81,6 +81,19 @@ describe('MemoryWebhookDeliveryStore', () => {
     expect(await store.claim('msg_0', 'A.handle', 't')).toBe('claimed');
   });
 
+  it('keeps a running claim past maxEntries, so that a redelivery meanwhile is still busy', async () => {
+    const store = new MemoryWebhookDeliveryStore({ ...OPTIONS, maxEntries: 3 });
+    await store.claim('msg_slow', 'A.handle', 't_slow');
+    for (let index = 0; index < 5; index++) {
+      await store.claim(`msg_${index}`, 'A.handle', 't');
+      await store.complete(`msg_${index}`, 'A.handle');
+    }
+
+    expect(await store.claim('msg_slow', 'A.handle', 't_again')).toBe('busy');
+    expect(store.size).toBe(3);
+    expect(await store.claim('msg_0', 'A.handle', 't')).toBe('claimed');
+  });
+
   it('drops expired entries as new ones come in', async () => {
     let now = 0;
     const store = new MemoryWebhookDeliveryStore(OPTIONS, () => now);
