@@ -1,4 +1,5 @@
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
+import { readNumber } from '../utils/read-option';
 import { CatalogEnforcer, type LoopsCatalogViolations } from './catalog-enforcer';
 import type { LoopsCatalog } from './loops-catalog';
 import { validateLoopsCatalog } from './validate-loops-catalog';
@@ -38,10 +39,7 @@ const VIOLATION_MODES: readonly LoopsCatalogViolations[] = ['error', 'warn'];
 export function resolveCatalogOptions(options: LoopsCatalogOptions): ResolvedCatalogOptions {
   const violations = readChoice(options.catalogViolations, 'catalogViolations', VIOLATION_MODES, 'error');
   const mode = readChoice(options.verify, 'verify', VERIFY_MODES, 'off');
-  const timeoutMs = options.verifyTimeoutMs ?? 5_000;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1) {
-    throw new LoopsConfigurationError('verifyTimeoutMs', 'must be a finite number >= 1');
-  }
+  const timeoutMs = readNumber(options.verifyTimeoutMs, 'verifyTimeoutMs', 5_000, { min: 1, duration: true });
   if (options.catalog === undefined && options.catalogViolations !== undefined) {
     throw new LoopsConfigurationError('catalogViolations', 'has no effect without the catalog option');
   }
