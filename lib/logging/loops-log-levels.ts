@@ -60,7 +60,7 @@ export function resolveLogLevels(value: unknown): Record<LoopsLogKind, LoopsLogL
   }
   const levels = { ...DEFAULT_LOG_LEVELS };
   for (const [kind, level] of Object.entries(value)) {
-    if (!(kind in DEFAULT_LOG_LEVELS)) {
+    if (!Object.hasOwn(DEFAULT_LOG_LEVELS, kind)) {
       throw new LoopsConfigurationError(
         `logLevels.${kind}`,
         `is not a kind of log line; the kinds are ${Object.keys(DEFAULT_LOG_LEVELS).join(', ')}`,

@@ -170,6 +170,7 @@ describe('logLevels', () => {
     ],
     [{ failed: true }, 'logLevels.failed', 'or false (got true)'],
     [{ failures: 'warn' }, 'logLevels.failures', 'is not a kind of log line; the kinds are failed, dropped'],
+    [{ toString: 'warn' }, 'logLevels.toString', 'is not a kind of log line'],
     ['warn', 'logLevels', 'must be an object'],
   ])('refuses %j, naming %s', (logLevels, option, rule) => {
     const resolving = () =>
