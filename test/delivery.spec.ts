@@ -163,6 +163,17 @@ describe('rate limiting', () => {
     expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(limit);
   });
 
+  it('a fractional rate, 2.5/s, lets at most 2 requests into any second', async () => {
+    const { loops } = await boot({ rateLimit: { requestsPerSecond: 2.5 }, queue: { concurrency: 8 } });
+    const keys = Array.from({ length: 6 }, (_, index) => loops.enqueueEvent({ ...event, userId: `u${index}` }));
+    await loops.flush();
+    expectDeliveredExactlyOnce(
+      server,
+      keys.map((_, index) => `u${index}`),
+    );
+    expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(2);
+  });
+
   it('holds back for a second when Loops says x-ratelimit-remaining: 0', async () => {
     const { loops } = await boot({ rateLimit: { requestsPerSecond: 100 } });
     server.script({ kind: 'status', status: 200, body: { success: true }, headers: { 'x-ratelimit-remaining': '0' } });

@@ -1,4 +1,5 @@
 import { LoopsRateLimiter } from './loops-rate-limiter';
+import { rateLimitWindowMs } from './rate-limit-window';
 
 interface Waiter {
   resolve: (release: () => void) => void;
@@ -28,9 +29,8 @@ export class MemoryRateLimiter extends LoopsRateLimiter {
 
   constructor(requestsPerSecond: number) {
     super();
-    // Below 1/s, one slot with a longer window keeps the same rate.
     this.capacity = Math.max(1, Math.floor(requestsPerSecond));
-    this.windowMs = (this.capacity * 1000) / requestsPerSecond + EDGE_MS;
+    this.windowMs = rateLimitWindowMs(this.capacity, requestsPerSecond) + EDGE_MS;
     this.slots = new Array<number>(this.capacity).fill(0);
   }
 

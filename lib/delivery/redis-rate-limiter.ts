@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.error';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { LoopsRateLimiter } from './loops-rate-limiter';
+import { rateLimitWindowMs } from './rate-limit-window';
 
 /** The part of an ioredis client the limiter uses. */
 export interface RedisScriptClient {
@@ -65,7 +66,7 @@ export class RedisRateLimiter extends LoopsRateLimiter {
   ) {
     super();
     this.capacity = Math.max(1, Math.floor(requestsPerSecond));
-    this.windowMs = Math.ceil((this.capacity * 1000) / requestsPerSecond) + 2;
+    this.windowMs = Math.ceil(rateLimitWindowMs(this.capacity, requestsPerSecond)) + 2;
     this.slotsKey = `${keyPrefix}:rate-limit`;
     this.pauseKey = `${keyPrefix}:rate-limit:paused`;
   }

@@ -62,6 +62,19 @@ describeWithRedis('BullMQ delivery', () => {
     expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(20);
   }, 60_000);
 
+  it('a fractional rate, 2.5/s, lets at most 2 requests of the shared limiter into any second', async () => {
+    const testing = await instance({ rateLimit: { requestsPerSecond: 2.5 }, queue: { concurrency: 8 } });
+    const keys = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => testing.loops.enqueueEventAsync(event(index))),
+    );
+    await testing.loops.flush();
+    expectDeliveredExactlyOnce(
+      server,
+      keys.map((_, index) => `user-${index}`),
+    );
+    expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(2);
+  }, 30_000);
+
   it('enqueueing the same key twice makes one job and one delivery', async () => {
     const testing = await instance();
     await testing.loops.enqueueEventAsync(event(1), { idempotencyKey: 'order:42' });
