@@ -229,7 +229,11 @@ describe('LoopsModule', () => {
         /"retry.maxDelayMs": must be at most/,
       ],
       ['shutdownTimeoutMs beyond the timer limit', { shutdownTimeoutMs: 1e12 }, /"shutdownTimeoutMs": must be at most/],
-      ['verifyTimeoutMs beyond the timer limit', { verifyTimeoutMs: 3e9 }, /"verifyTimeoutMs": must be at most 2147483647/],
+      [
+        'verifyTimeoutMs beyond the timer limit',
+        { verifyTimeoutMs: 3e9 },
+        /"verifyTimeoutMs": must be at most 2147483647/,
+      ],
       [
         'delivery.lockDurationMs beyond the timer limit',
         { delivery: { queue: 'bullmq', connection: {}, lockDurationMs: 3e9 } },
