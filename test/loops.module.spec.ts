@@ -138,6 +138,17 @@ describe('LoopsModule', () => {
       expect(register().global).toBe(false);
       await expect(compile([register(), FeatureModule])).rejects.toThrow(/LoopsEventsService/);
     });
+
+    it('isGlobal: false, the value forRoot returned imported where it is used: one service for the app', async () => {
+      const loopsModule = LoopsModule.forRoot({ apiKey: 'k', isGlobal: false });
+      @Module({ imports: [loopsModule], controllers: [FeatureController] })
+      class ImportingFeatureModule {}
+
+      const moduleRef = await compile([loopsModule, ImportingFeatureModule]);
+
+      expect(moduleRef.get(FeatureController).loops).toBe(moduleRef.get(LoopsEventsService));
+      await moduleRef.close();
+    });
   });
 
   describe('option validation at bootstrap', () => {
