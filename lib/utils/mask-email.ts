@@ -1,7 +1,22 @@
-// Letters of any script: class-validator's isEmail accepts `jöhn@exämple.com` too.
-const EMAIL_IN_TEXT = /([\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]*@([\p{L}\p{N}.-]+\.[\p{L}]{2,})/gu;
+/**
+ * An address in running text. Its local part is either quoted (`"jane doe"@…`, or `\"jane doe\"@…` inside JSON), or
+ * every character before the `@` back to a space or a delimiter no unquoted local part holds: an address may use
+ * `!#$%&'*+/=?^{|}~` and letters of any script (`jöhn@exämple.com` passes class-validator's isEmail), and none of
+ * it may survive unmasked.
+ */
+const EMAIL_IN_TEXT = /(?:(\\?)"([^"\r\n]*)\1"|([^\s"(),:;<>[\]\\]+))@([\p{L}\p{N}.-]+\.\p{L}{2,})/gu;
 
 /** `jane.doe@example.com` -> `j***@example.com`: enough to tell contacts apart in a log, not to read them. */
 export function maskEmails(text: string): string {
-  return text.replace(EMAIL_IN_TEXT, '$1***@$2');
+  return text.replace(
+    EMAIL_IN_TEXT,
+    (_address, escape: string | undefined, quoted: string | undefined, plain: string | undefined, domain: string) =>
+      quoted === undefined
+        ? `${firstOf(plain ?? '')}***@${domain}`
+        : `${escape}"${firstOf(quoted)}***${escape}"@${domain}`,
+  );
+}
+
+function firstOf(text: string): string {
+  return text === '' ? '' : String.fromCodePoint(text.codePointAt(0) as number);
 }
