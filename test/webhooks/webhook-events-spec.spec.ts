@@ -20,10 +20,16 @@ interface Schema {
   items?: Schema;
   const?: unknown;
   enum?: unknown[];
+  oneOf?: Schema[];
+  anyOf?: Schema[];
 }
 
-/** What is compared on both sides: required fields, nullable fields, fixed values, and the same of nested objects. */
+/**
+ * What is compared on both sides: every field with the kinds of value it takes (string, number, boolean, object,
+ * array, null), which are required, which nullable, fixed values, and the same of nested objects.
+ */
 interface Shape {
+  kinds: Record<string, string[]>;
   required: string[];
   nullable: string[];
   values: Record<string, string[]>;
@@ -51,11 +57,30 @@ function flatten(schema: Schema): Schema {
   };
 }
 
+/** The kinds of value a schema allows; a fixed value's kind when it gives no type. */
+function specKinds(raw: Schema): string[] {
+  const schema = resolveRef(raw);
+  const alternatives = schema.oneOf ?? schema.anyOf;
+  if (alternatives) return [...new Set(alternatives.flatMap(specKinds))].sort();
+  if (schema.allOf || schema.properties) return ['object'];
+  const types = [schema.type ?? []].flat().map((type) => (type === 'integer' ? 'number' : type));
+  const fixed = schema.const !== undefined ? [schema.const] : (schema.enum ?? []);
+  const kinds = types.length > 0 ? types : fixed.map((value) => (value === null ? 'null' : typeof value));
+  return [...new Set(kinds)].sort();
+}
+
 function specShape(schema: Schema): Shape {
   const object = flatten(schema);
-  const shape: Shape = { required: [...(object.required ?? [])].sort(), nullable: [], values: {}, nested: {} };
+  const shape: Shape = {
+    kinds: {},
+    required: [...(object.required ?? [])].sort(),
+    nullable: [],
+    values: {},
+    nested: {},
+  };
   for (const [name, raw] of Object.entries(object.properties ?? {})) {
     const property = resolveRef(raw);
+    shape.kinds[name] = specKinds(raw);
     const types = [property.type ?? []].flat();
     if (types.includes('null')) shape.nullable.push(name);
     const fixed = property.const !== undefined ? [property.const] : property.enum;
@@ -94,11 +119,26 @@ function literals(type: ts.Type): string[] {
   return members.filter((member) => member.isStringLiteral()).map((member) => (member as ts.StringLiteralType).value);
 }
 
+function tsKinds(type: ts.Type): string[] {
+  const kinds = (type.isUnion() ? type.types : [type]).flatMap((member): string[] => {
+    if (member.flags & ts.TypeFlags.Undefined) return [];
+    if (member.flags & ts.TypeFlags.Null) return ['null'];
+    if (member.flags & ts.TypeFlags.StringLike) return ['string'];
+    if (member.flags & ts.TypeFlags.NumberLike) return ['number'];
+    if (member.flags & ts.TypeFlags.BooleanLike) return ['boolean'];
+    if (checker.isArrayType(member)) return ['array'];
+    if (member.flags & ts.TypeFlags.Object) return ['object'];
+    return [checker.typeToString(member)];
+  });
+  return [...new Set(kinds)].sort();
+}
+
 function tsShape(type: ts.Type): Shape {
-  const shape: Shape = { required: [], nullable: [], values: {}, nested: {} };
+  const shape: Shape = { kinds: {}, required: [], nullable: [], values: {}, nested: {} };
   for (const property of checker.getPropertiesOfType(type)) {
     const name = property.name;
     const propertyType = checker.getTypeOfSymbol(property);
+    shape.kinds[name] = tsKinds(propertyType);
     if (!(property.flags & ts.SymbolFlags.Optional)) shape.required.push(name);
     const members = propertyType.isUnion() ? propertyType.types : [propertyType];
     if (members.some((member) => member.flags & ts.TypeFlags.Null)) shape.nullable.push(name);
@@ -137,7 +177,7 @@ describe("webhook payload types against Loops' OpenAPI spec", () => {
   });
 
   it.each(specEvents)(
-    '$eventName: the same required, nullable and fixed fields, at every depth',
+    '$eventName: the same fields, kinds of value, required, nullable and fixed fields, at every depth',
     ({ eventName, shape }) => {
       expect(tsEvents.get(eventName)).toEqual(shape);
     },
@@ -149,7 +189,7 @@ describe("webhook payload types against Loops' OpenAPI spec", () => {
     expect(payload.eventName).toBe(eventName);
   });
 
-  it('the comparison sees a difference: a field made optional, or a nullable one made not nullable', () => {
+  it('the comparison sees a difference: a field made optional, a nullable one not nullable, another kind, a new name', () => {
     const created = specEvents.find((event) => event.eventName === 'contact.created')?.shape as Shape;
     const altered = structuredClone(created);
     altered.nested.contact.required = altered.nested.contact.required.filter((name) => name !== 'optInStatus');
@@ -157,6 +197,12 @@ describe("webhook payload types against Loops' OpenAPI spec", () => {
     const unnulled = structuredClone(created);
     unnulled.nested.contactIdentity.nullable = [];
     expect(tsEvents.get('contact.created')).not.toEqual(unnulled);
+    const retyped = structuredClone(created);
+    retyped.kinds.eventTime = ['string'];
+    expect(tsEvents.get('contact.created')).not.toEqual(retyped);
+    const renamed = structuredClone(created);
+    renamed.kinds.workflowId = renamed.kinds.eventTime;
+    expect(tsEvents.get('contact.created')).not.toEqual(renamed);
   });
 });
 
