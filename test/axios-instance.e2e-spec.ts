@@ -226,6 +226,34 @@ describe("the defaults of an app's axios instance cannot change what is sent", (
   });
 });
 
+describe("an instance's interceptor that never settles", () => {
+  it('is cut off at timeoutMs on each attempt, awaited and queued, and shutdown still finishes', async () => {
+    const instance = axios.create();
+    // A token refresh that hangs, say: the request never reaches the adapter, so the abort signal is never read.
+    instance.interceptors.request.use(() => new Promise<never>(() => undefined));
+    const testing = await createLoopsTestingApp(server, {
+      apiKey: API_KEY,
+      retry: false,
+      axiosInstance: instance,
+      timeoutMs: 200,
+      shutdownTimeoutMs: 300,
+    });
+    const outcomes: string[] = [];
+    testing.loops.deliveries$.subscribe((outcome) =>
+      outcomes.push(outcome.status === 'sent' ? 'sent' : `${outcome.status}: ${outcome.error.message}`),
+    );
+
+    const error = await testing.loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    testing.loops.enqueueEvent(event);
+    await testing.app.close();
+
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', message: 'Loops did not answer within 200 ms' });
+    expect(outcomes).toEqual(['failed: Loops did not answer within 200 ms']);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('the axiosInstance option is checked at boot', () => {
   const compile = async (axiosInstance: unknown): Promise<unknown> => {
     const logger = new CapturingLogger();

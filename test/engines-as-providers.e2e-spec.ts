@@ -14,6 +14,8 @@ import {
   LoopsDeliveryReporter,
   LoopsEventsService,
   LoopsModule,
+  type LoopsModuleOptions,
+  LoopsNetworkError,
   type LoopsPreparedEvent,
   type LoopsQueueStatus,
   LoopsRateLimiter,
@@ -90,6 +92,25 @@ class CountingLimiter extends LoopsRateLimiter {
   }
 }
 
+/** A limiter of the app's own that never looks at the signal: it grants each slot when the test opens the gate. */
+@Injectable()
+class GatedLimiter extends LoopsRateLimiter {
+  released = 0;
+  private open!: () => void;
+  readonly gate = new Promise<void>((resolve) => (this.open = resolve));
+
+  async acquire(): Promise<() => void> {
+    await this.gate;
+    return () => this.released++;
+  }
+
+  pauseFor(): void {}
+
+  openGate(): void {
+    this.open();
+  }
+}
+
 @Controller('orders')
 class OrdersController {
   @Post()
@@ -103,8 +124,12 @@ let server: LoopsCompatibleServer;
 let app: INestApplication | undefined;
 
 /** An app with LoopsModule (forRoot, or forRootAsync) and `extraProviders` bound in the module. */
-async function boot(extraProviders: Provider[], how: 'forRoot' | 'forRootAsync'): Promise<INestApplication> {
-  const options = { apiKey: TEST_API_KEY, baseUrl: server.baseUrl, retry: false as const };
+async function boot(
+  extraProviders: Provider[],
+  how: 'forRoot' | 'forRootAsync',
+  more: Partial<LoopsModuleOptions> = {},
+): Promise<INestApplication> {
+  const options = { apiKey: TEST_API_KEY, baseUrl: server.baseUrl, retry: false as const, ...more };
   const loopsModule =
     how === 'forRoot'
       ? LoopsModule.forRoot({ ...options, extraProviders })
@@ -164,4 +189,22 @@ it("a limiter of the app's own, bound to LoopsRateLimiter through forRootAsync, 
   await contacts.findContact({ email: 'ada@example.com' });
   expect(limiter.acquired).toBe(7);
   expect(server.requests).toHaveLength(7);
+});
+
+it("a limiter of the app's own that ignores the signal still can't hold a send past sendTimeoutMs, nor keep a slot", async () => {
+  const booted = await boot([{ provide: LoopsRateLimiter, useClass: GatedLimiter }], 'forRoot', { sendTimeoutMs: 200 });
+  const limiter = booted.get(LoopsRateLimiter) as GatedLimiter;
+
+  const error = await booted
+    .get(LoopsEventsService)
+    .sendEvent({ eventName: 'signup', userId: 'u1' })
+    .catch((thrown: unknown) => thrown);
+  limiter.openGate();
+  await limiter.gate;
+  await new Promise((resolve) => setImmediate(resolve));
+
+  expect(error).toBeInstanceOf(LoopsNetworkError);
+  expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+  expect(limiter.released).toBe(1);
+  expect(server.requests).toHaveLength(0);
 });

@@ -7,6 +7,7 @@ import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-opti
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
+import { untilAborted } from '../utils/until-aborted';
 import { readEventBody } from '../loops-event-body';
 import { readTransactionalBody } from '../transactional/transactional-body';
 import { toTransactionalRefusal } from '../transactional/transactional-refusal';
@@ -162,7 +163,8 @@ export class LoopsSender {
   ): Promise<LoopsTransportResponse | Extract<AttemptResult, { outcome: 'not-sent' | 'retryable' }>> {
     let release: () => void;
     try {
-      release = await this.limiter.acquire(signal);
+      const acquiring = this.limiter.acquire(signal);
+      release = await (signal ? untilAborted(acquiring, signal, (late) => late()) : acquiring);
     } catch (error) {
       return { outcome: 'not-sent', error: signal?.aborted ? abortedByCaller(signal) : toLoopsError(error) };
     }
@@ -201,13 +203,14 @@ export class LoopsSender {
     if (callerSignal?.aborted) onCallerAbort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      return await this.transport.send({
+      const sending = this.transport.send({
         method: request.method,
         url: request.url,
         headers: this.headers(request),
         body: request.body,
         signal: controller.signal,
       });
+      return await untilAborted(sending, controller.signal);
     } catch (error) {
       if (timedOut && !callerSignal?.aborted) {
         throw new LoopsNetworkError(`Loops did not answer within ${this.options.timeoutMs} ms`, 'ETIMEDOUT', error);
