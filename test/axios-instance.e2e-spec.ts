@@ -252,6 +252,28 @@ describe("an instance's interceptor that never settles", () => {
     expect(outcomes).toEqual(['failed: Loops did not answer within 200 ms']);
     expect(server.requests).toHaveLength(0);
   });
+
+  it("doesn't hold the boot past verifyTimeoutMs, nor the key check of a health probe past timeoutMs", async () => {
+    const instance = axios.create();
+    instance.interceptors.request.use(() => new Promise<never>(() => undefined));
+    const testing = await createLoopsTestingApp(server, {
+      apiKey: API_KEY,
+      axiosInstance: instance,
+      timeoutMs: 200,
+      verify: 'error',
+      verifyTimeoutMs: 200,
+    });
+    apps.push(testing.app);
+
+    const status = await testing.loops.apiKeyStatus();
+
+    expect(testing.logger.texts('warn')).toEqual([
+      expect.stringContaining(
+        'Could not check the Loops account at start-up (no answer within 200 ms); starting anyway',
+      ),
+    ]);
+    expect(status).toMatchObject({ state: 'unknown', reason: 'Loops could not be reached: no answer within 200 ms' });
+  });
 });
 
 describe('the axiosInstance option is checked at boot', () => {

@@ -5,6 +5,7 @@ import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
+import { untilAborted } from '../utils/until-aborted';
 import { LOOPS_PROPERTY_TYPES, type LoopsPropertyType } from './loops-catalog';
 
 /** `EventPatternSummary` of Loops' OpenAPI spec: one entry of `GET /v1/event-patterns`. */
@@ -196,8 +197,9 @@ export class LoopsAccountReader {
     const { baseUrl, apiKey, transport, limiter, timeoutMs, signal } = this.options;
     const what = `GET ${path.split('?')[0]}`;
     if (signal?.aborted) throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', signal.reason);
-    const release = limiter
-      ? await limiter.acquire(signal).catch((reason: unknown) => {
+    const acquiring = limiter?.acquire(signal);
+    const release = acquiring
+      ? await (signal ? untilAborted(acquiring, signal, (late) => late()) : acquiring).catch((reason: unknown) => {
           throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', reason);
         })
       : () => undefined;
@@ -210,12 +212,13 @@ export class LoopsAccountReader {
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await transport.send({
+      const sending = transport.send({
         method: 'GET',
         url: `${baseUrl}${path}`,
         headers: { Accept: 'application/json', Authorization: `Bearer ${apiKey}` },
         signal: controller.signal,
       });
+      return await untilAborted(sending, controller.signal);
     } catch (error) {
       if (timedOut)
         throw new LoopsNetworkError(`Loops did not answer ${what} within ${timeoutMs} ms`, 'ETIMEDOUT', error);

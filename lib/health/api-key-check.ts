@@ -4,6 +4,7 @@ import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import type { LoopsApiKeyStatus } from '../interfaces/loops-api-key-status.interface';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
+import { untilAborted } from '../utils/until-aborted';
 
 /**
  * Asks Loops whether it accepts the API key, and remembers the answer: however many callers ask, at most one request
@@ -43,13 +44,13 @@ export class ApiKeyCheck {
     try {
       let release: () => void;
       try {
-        release = await this.limiter.acquire(deadline.signal);
+        release = await untilAborted(this.limiter.acquire(deadline.signal), deadline.signal, (late) => late());
       } catch (error) {
         const why = deadline.signal.aborted ? `no rate-limit slot within ${timeoutMs} ms` : (error as Error).message;
         return unknown(`the key was not checked: ${why}`);
       }
       try {
-        return this.judge(await this.request(deadline.signal));
+        return this.judge(await untilAborted(this.request(deadline.signal), deadline.signal));
       } catch (error) {
         const why = deadline.signal.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
         return unknown(`Loops could not be reached: ${why}`);
