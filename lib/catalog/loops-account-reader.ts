@@ -197,9 +197,8 @@ export class LoopsAccountReader {
     const { baseUrl, apiKey, transport, limiter, timeoutMs, signal } = this.options;
     const what = `GET ${path.split('?')[0]}`;
     if (signal?.aborted) throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', signal.reason);
-    const acquiring = limiter?.acquire(signal);
-    const release = acquiring
-      ? await (signal ? untilAborted(acquiring, signal, (late) => late()) : acquiring).catch((reason: unknown) => {
+    const release = limiter
+      ? await untilAborted(limiter.acquire(signal), signal, (late) => late()).catch((reason: unknown) => {
           throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', reason);
         })
       : () => undefined;

@@ -229,7 +229,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     ]);
     let answer: Awaited<typeof read> | undefined;
     try {
-      answer = await untilAborted(read, AbortSignal.timeout(ms));
+      answer = await resultUnlessAborted(read, AbortSignal.timeout(ms));
     } catch (error) {
       throw new LoopsQueueUnavailableError(`Redis could not be read: ${(error as Error).message}`, { cause: error });
     }
@@ -319,12 +319,12 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
       while (!stop.signal.aborted) {
         if (this.queueClient.status !== 'ready') {
           this.connected ??= once(this.queueClient, 'ready').finally(() => (this.connected = undefined));
-          await untilAborted(this.connected, stop.signal).catch(() => undefined);
+          await resultUnlessAborted(this.connected, stop.signal).catch(() => undefined);
           continue;
         }
         try {
           const queued = this.queueJob(event, enqueueToken, writes, stop.signal).then(() => true);
-          if (await untilAborted(queued, stop.signal)) return;
+          if (await resultUnlessAborted(queued, stop.signal)) return;
         } catch (error) {
           // Redis answered, with an error: the job was not written.
           if ((error as Error).name === 'ReplyError')
@@ -511,7 +511,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     while (!signal.aborted) {
       // While Redis is unreachable the queue can't be seen to be empty (and BullMQ's call may wait for the
       // connection): keep asking until told to stop.
-      const counts = await untilAborted(
+      const counts = await resultUnlessAborted(
         this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
         signal,
       ).catch(() => undefined);
@@ -548,7 +548,7 @@ function transactionalMatching(query: LoopsFailedTransactionalQuery): (data: Sto
 }
 
 /** `work`'s result, or `undefined` as soon as `signal` aborts. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+function resultUnlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const onAbort = () => resolve(undefined);

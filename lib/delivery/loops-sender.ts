@@ -163,8 +163,7 @@ export class LoopsSender {
   ): Promise<LoopsTransportResponse | Extract<AttemptResult, { outcome: 'not-sent' | 'retryable' }>> {
     let release: () => void;
     try {
-      const acquiring = this.limiter.acquire(signal);
-      release = await (signal ? untilAborted(acquiring, signal, (late) => late()) : acquiring);
+      release = await untilAborted(this.limiter.acquire(signal), signal, (late) => late());
     } catch (error) {
       return { outcome: 'not-sent', error: signal?.aborted ? abortedByCaller(signal) : toLoopsError(error) };
     }

@@ -12,7 +12,8 @@ interface Waiter {
 const EDGE_MS = 2;
 
 /**
- * Limits requests to `requestsPerSecond` as seen by a server counting any sliding one-second window.
+ * Limits requests to `requestsPerSecond` (rounded down above 1) as seen by a server counting any sliding one-second
+ * window.
  *
  * A request holds one of `capacity` slots from the moment it starts until one window after it
  * *finishes*. The server stamps a request's arrival between those two instants, so two requests
@@ -30,7 +31,7 @@ export class MemoryRateLimiter extends LoopsRateLimiter {
   constructor(requestsPerSecond: number) {
     super();
     this.capacity = Math.max(1, Math.floor(requestsPerSecond));
-    this.windowMs = rateLimitWindowMs(this.capacity, requestsPerSecond) + EDGE_MS;
+    this.windowMs = rateLimitWindowMs(requestsPerSecond) + EDGE_MS;
     this.slots = new Array<number>(this.capacity).fill(0);
   }
 

@@ -49,7 +49,8 @@ const MAX_POLL_MS = 50;
 
 /**
  * The sliding-window limiter of `RateLimiter`, shared by every instance through Redis: at most
- * `requestsPerSecond` requests in any one-second window, counted from start to end plus a window.
+ * `requestsPerSecond` requests (rounded down above 1) in any one-second window, counted from start to end plus a
+ * window.
  */
 export class RedisRateLimiter extends LoopsRateLimiter {
   private readonly capacity: number;
@@ -66,7 +67,7 @@ export class RedisRateLimiter extends LoopsRateLimiter {
   ) {
     super();
     this.capacity = Math.max(1, Math.floor(requestsPerSecond));
-    this.windowMs = Math.ceil(rateLimitWindowMs(this.capacity, requestsPerSecond)) + 2;
+    this.windowMs = Math.ceil(rateLimitWindowMs(requestsPerSecond)) + 2;
     this.slotsKey = `${keyPrefix}:rate-limit`;
     this.pauseKey = `${keyPrefix}:rate-limit:paused`;
   }
