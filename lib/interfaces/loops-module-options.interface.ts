@@ -14,7 +14,10 @@ export interface LoopsRetryOptions {
 }
 
 export interface LoopsRateLimitOptions {
-  /** Requests per second for the whole app, at most 1 000. Default 10, Loops' team limit unless they raised yours. */
+  /**
+   * Requests per second for the whole app, at most 1 000; above 1, a fraction is rounded down (10.5 allows 10).
+   * Default 10, Loops' team limit unless they raised yours.
+   */
   requestsPerSecond?: number;
 }
 

@@ -5,7 +5,10 @@ export interface LoopsWebhookDeduplicationOptions {
    * the default, 3 days, covers the usual Standard Webhooks schedule (about 28 hours) with room to spare.
    */
   ttlSeconds?: number;
-  /** In memory only: the most (message, handler) pairs remembered; the oldest are forgotten first. Default 50 000. */
+  /**
+   * In memory only: the most (message, handler) pairs remembered; the oldest successes are forgotten first, claims of
+   * handlers still running are kept. Default 50 000.
+   */
   maxEntries?: number;
   /**
    * How long a handler's claim on a message lasts while it runs: a redelivery arriving meanwhile gets 409. It
