@@ -256,6 +256,32 @@ declare module 'nestjs-loops' {
     expect(catalogFile()).toContain("  betaTesters3: 'cl_zeta',\n");
   });
 
+  it('keeps the constants the replaced file gave its lists, however they were numbered, until a list is renamed', async () => {
+    await cli(['pull']);
+    // As an earlier version numbered them (by name first): the other way round from the ids.
+    writeFileSync(
+      join(dir, 'src/loops.catalog.ts'),
+      catalogFile()
+        .replace("betaTesters: 'cl_beta'", "betaTesters: 'cl_tmp'")
+        .replace("betaTesters2: 'cl_beta2'", "betaTesters2: 'cl_beta'")
+        .replace("betaTesters: 'cl_tmp'", "betaTesters: 'cl_beta2'"),
+    );
+
+    expect((await cli(['pull'])).code).toBe(0);
+    expect(catalogFile()).toContain("  betaTesters: 'cl_beta2',\n");
+    expect(catalogFile()).toContain("  betaTesters2: 'cl_beta',\n");
+
+    server.account.seed({
+      ...account,
+      mailingLists: account.mailingLists!.map((list) =>
+        list.id === 'cl_beta2' ? { ...list, name: 'Early access' } : list,
+      ),
+    });
+    expect((await cli(['pull'])).code).toBe(0);
+    expect(catalogFile()).toContain("  earlyAccess: 'cl_beta2',\n");
+    expect(catalogFile()).toContain("  betaTesters2: 'cl_beta',\n");
+  });
+
   it("keeps the optional markers added to the file, unless the property's type changed in Loops", async () => {
     await cli(['pull']);
     writeFileSync(

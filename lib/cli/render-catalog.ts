@@ -35,7 +35,7 @@ const commentText = (text: string): string => text.replace(/\s+/g, ' ').replace(
 export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCatalogInput): RenderedCatalog {
   const events = [...account.events].filter(([, event]) => event.platform === null).sort(([a], [b]) => byName(a, b));
   const contactProperties = [...(account.contactProperties ?? [])].sort((a, b) => byName(a.key, b.key));
-  const lists = nameMailingLists(account.mailingLists ?? []);
+  const lists = nameMailingLists(account.mailingLists ?? [], previous?.mailingLists ?? {});
   const lines = [
     `// Written by \`nestjs-loops pull\` on ${pulledAt.toISOString()} from ${commentText(baseUrl)} (team "${commentText(account.teamName)}").`,
     '// Pull again to refresh it, and run `nestjs-loops check` in CI to compare it with the account. A `?` after a',
@@ -87,23 +87,44 @@ export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCa
 }
 
 /**
- * Each list gets a camelCase constant from its name ("Product updates" -> productUpdates); lists whose names
- * give the same constant are numbered in the order of their ids alone: Loops' ids (cuids) begin with their creation
- * time, so a new list takes the next number, and code using an existing constant keeps its list.
+ * Each list gets a camelCase constant from its name ("Product updates" -> productUpdates); lists whose names give the
+ * same constant are numbered (betaTesters2). A list keeps the constant the replaced file gave it while that still
+ * comes from its name, so code using a constant keeps its list when another list takes the same name; new lists are
+ * numbered in the order of their ids.
  */
 function nameMailingLists(
   lists: NonNullable<LoopsAccountSnapshot['mailingLists']>,
+  before: Readonly<Record<string, string>>,
 ): { constant: string; list: (typeof lists)[number] }[] {
-  const sorted = [...lists].sort((a, b) => byName(a.id, b.id));
+  const byId = [...lists].sort((a, b) => byName(a.id, b.id));
+  const constantBefore = new Map(Object.entries(before).map(([constant, id]) => [id, constant]));
+  const constants = new Map<string, string>();
   const taken = new Set<string>();
-  const named = sorted.map((list) => {
+  for (const list of byId) {
+    const kept = constantBefore.get(list.id);
+    if (kept !== undefined && !taken.has(kept) && isNumberedFrom(kept, camelCase(list.name))) {
+      constants.set(list.id, kept);
+      taken.add(kept);
+    }
+  }
+  for (const list of byId) {
+    if (constants.has(list.id)) continue;
     const base = camelCase(list.name);
     let constant = base;
     for (let suffix = 2; taken.has(constant); suffix++) constant = `${base}${suffix}`;
+    constants.set(list.id, constant);
     taken.add(constant);
-    return { constant, list };
-  });
-  return named.sort((a, b) => byName(a.constant, b.constant));
+  }
+  return byId
+    .map((list) => ({ constant: constants.get(list.id) as string, list }))
+    .sort((a, b) => byName(a.constant, b.constant));
+}
+
+/** `constant` is `base` itself or `base` with a number from 2 on, as a collision would have named it. */
+function isNumberedFrom(constant: string, base: string): boolean {
+  if (constant === base) return true;
+  const suffix = constant.startsWith(base) ? constant.slice(base.length) : '';
+  return /^[1-9]\d*$/.test(suffix) && Number(suffix) >= 2;
 }
 
 function camelCase(name: string): string {
