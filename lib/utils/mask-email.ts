@@ -7,6 +7,7 @@
  */
 const EMAIL_IN_TEXT =
   /(?:(\\?)"([^"\r\n]*)\1"|(?<![^ \t\n\r\f\v"(),:;<>[\]\\@])([^ \t\n\r\f\v"(),:;<>[\]\\@]+))@([\p{L}\p{N}.-]+\.\p{L}{2,})/gu;
+
 /** `jane.doe@example.com` -> `j***@example.com`: enough to tell contacts apart in a log, not to read them. */
 export function maskEmails(text: string): string {
   return text.replace(
