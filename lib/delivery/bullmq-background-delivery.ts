@@ -28,6 +28,7 @@ import type { LoopsSender } from './loops-sender';
 import type { LoopsPreparedEvent } from './prepared-event';
 import { describeRequest, type LoopsPreparedRequest, requestName } from './prepared-request';
 import type { LoopsPreparedTransactional } from './prepared-transactional';
+import { rateLimitSlots } from './rate-limit-pace';
 import type { RedisClient, RedisConnection } from './redis-connection';
 
 type BullMq = typeof import('bullmq');
@@ -150,7 +151,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
         maxStalledCount: this.options.retry.attempts,
         // BullMQ's own limiter paces job pick-up across instances; the Redis limiter the sender goes through is
         // what keeps every sliding second within the limit.
-        ...(rps !== undefined && { limiter: { max: Math.max(1, Math.floor(rps)), duration: 1_000 } }),
+        ...(rps !== undefined && { limiter: { max: rateLimitSlots(rps), duration: 1_000 } }),
         settings: {
           backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
             retryDelay(

@@ -1,5 +1,5 @@
 import { LoopsRateLimiter } from './loops-rate-limiter';
-import { rateLimitWindowMs } from './rate-limit-window';
+import { rateLimitSlots, rateLimitWindowMs } from './rate-limit-pace';
 
 interface Waiter {
   resolve: (release: () => void) => void;
@@ -30,7 +30,7 @@ export class MemoryRateLimiter extends LoopsRateLimiter {
 
   constructor(requestsPerSecond: number) {
     super();
-    this.capacity = Math.max(1, Math.floor(requestsPerSecond));
+    this.capacity = rateLimitSlots(requestsPerSecond);
     this.windowMs = rateLimitWindowMs(requestsPerSecond) + EDGE_MS;
     this.slots = new Array<number>(this.capacity).fill(0);
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.error';
 import { abortableSleep } from '../utils/abortable-sleep';
 import { LoopsRateLimiter } from './loops-rate-limiter';
-import { rateLimitWindowMs } from './rate-limit-window';
+import { rateLimitSlots, rateLimitWindowMs } from './rate-limit-pace';
 
 /** The part of an ioredis client the limiter uses. */
 export interface RedisScriptClient {
@@ -66,7 +66,7 @@ export class RedisRateLimiter extends LoopsRateLimiter {
     private readonly maxAttemptMs: number,
   ) {
     super();
-    this.capacity = Math.max(1, Math.floor(requestsPerSecond));
+    this.capacity = rateLimitSlots(requestsPerSecond);
     this.windowMs = Math.ceil(rateLimitWindowMs(requestsPerSecond)) + 2;
     this.slotsKey = `${keyPrefix}:rate-limit`;
     this.pauseKey = `${keyPrefix}:rate-limit:paused`;
