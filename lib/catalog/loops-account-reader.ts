@@ -1,4 +1,5 @@
 import type { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
+import { acquireSlot } from '../delivery/acquire-slot';
 import { LoopsApiError } from '../errors/loops-api.error';
 import { LoopsAuthError } from '../errors/loops-auth.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
@@ -198,7 +199,7 @@ export class LoopsAccountReader {
     const what = `GET ${path.split('?')[0]}`;
     if (signal?.aborted) throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', signal.reason);
     const release = limiter
-      ? await untilAborted(limiter.acquire(signal), signal, (late) => late()).catch((reason: unknown) => {
+      ? await acquireSlot(limiter, signal).catch((reason: unknown) => {
           throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', reason);
         })
       : () => undefined;

@@ -20,6 +20,7 @@ import { abortableSleep } from '../utils/abortable-sleep';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
 import { maskEmails } from '../utils/mask-email';
 import { settlesWithin } from '../utils/settles-within';
+import { untilAborted } from '../utils/until-aborted';
 import { afterAttempt, type EarlierAttempts, NO_EARLIER_ATTEMPTS } from './attempt-result';
 import { LoopsBackgroundDelivery } from './loops-background-delivery';
 import { retryDelay } from './backoff';
@@ -548,13 +549,11 @@ function transactionalMatching(query: LoopsFailedTransactionalQuery): (data: Sto
     (query.transactionalId === undefined || data.transactionalId === query.transactionalId);
 }
 
-/** `work`'s result, or `undefined` as soon as `signal` aborts. */
+/** `work`'s result, or `undefined` as soon as `signal` aborts; what `work` throws is thrown. */
 function resultUnlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  return untilAborted(work, signal).catch((error: unknown) => {
+    if (signal.aborted && error === signal.reason) return undefined;
+    throw error;
   });
 }
 

@@ -21,6 +21,7 @@ import {
 import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
 import type { LoopsCall, LoopsCallResult } from './loops-call';
 import { LoopsRateLimiter } from './loops-rate-limiter';
+import { acquireSlot } from './acquire-slot';
 import { type LoopsPreparedRequest, REQUEST_PATHS } from './prepared-request';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same relative path from lib/ and dist/
@@ -163,7 +164,7 @@ export class LoopsSender {
   ): Promise<LoopsTransportResponse | Extract<AttemptResult, { outcome: 'not-sent' | 'retryable' }>> {
     let release: () => void;
     try {
-      release = await untilAborted(this.limiter.acquire(signal), signal, (late) => late());
+      release = await acquireSlot(this.limiter, signal);
     } catch (error) {
       return { outcome: 'not-sent', error: signal?.aborted ? abortedByCaller(signal) : toLoopsError(error) };
     }

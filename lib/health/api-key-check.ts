@@ -1,6 +1,7 @@
 import { RATE_LIMIT_WINDOW_MS } from '../delivery/backoff';
 import { Inject, Injectable } from '@nestjs/common';
 import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
+import { acquireSlot } from '../delivery/acquire-slot';
 import type { LoopsApiKeyStatus } from '../interfaces/loops-api-key-status.interface';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
@@ -44,7 +45,7 @@ export class ApiKeyCheck {
     try {
       let release: () => void;
       try {
-        release = await untilAborted(this.limiter.acquire(deadline.signal), deadline.signal, (late) => late());
+        release = await acquireSlot(this.limiter, deadline.signal);
       } catch (error) {
         const why = deadline.signal.aborted ? `no rate-limit slot within ${timeoutMs} ms` : (error as Error).message;
         return unknown(`the key was not checked: ${why}`);
