@@ -227,14 +227,18 @@ describe("the defaults of an app's axios instance cannot change what is sent", (
 });
 
 describe("an instance's interceptor that never settles", () => {
-  it('is cut off at timeoutMs on each attempt, awaited and queued, and shutdown still finishes', async () => {
+  /** A token refresh that hangs, say: the request never reaches the adapter, so the abort signal is never read. */
+  function hangingInstance(): AxiosInstance {
     const instance = axios.create();
-    // A token refresh that hangs, say: the request never reaches the adapter, so the abort signal is never read.
     instance.interceptors.request.use(() => new Promise<never>(() => undefined));
+    return instance;
+  }
+
+  it('is cut off at timeoutMs on each attempt, awaited and queued, and shutdown still finishes', async () => {
     const testing = await createLoopsTestingApp(server, {
       apiKey: API_KEY,
       retry: false,
-      axiosInstance: instance,
+      axiosInstance: hangingInstance(),
       timeoutMs: 200,
       shutdownTimeoutMs: 300,
     });
@@ -254,11 +258,9 @@ describe("an instance's interceptor that never settles", () => {
   });
 
   it("doesn't hold the boot past verifyTimeoutMs, nor the key check of a health probe past timeoutMs", async () => {
-    const instance = axios.create();
-    instance.interceptors.request.use(() => new Promise<never>(() => undefined));
     const testing = await createLoopsTestingApp(server, {
       apiKey: API_KEY,
-      axiosInstance: instance,
+      axiosInstance: hangingInstance(),
       timeoutMs: 200,
       verify: 'error',
       verifyTimeoutMs: 200,
