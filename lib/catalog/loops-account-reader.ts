@@ -6,7 +6,7 @@ import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
-import { untilAborted } from '../utils/until-aborted';
+import { attemptWithin } from '../delivery/attempt-within';
 import { LOOPS_PROPERTY_TYPES, type LoopsPropertyType } from './loops-catalog';
 
 /** `EventPatternSummary` of Loops' OpenAPI spec: one entry of `GET /v1/event-patterns`. */
@@ -203,30 +203,22 @@ export class LoopsAccountReader {
           throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', reason);
         })
       : () => undefined;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const sending = transport.send({
-        method: 'GET',
-        url: `${baseUrl}${path}`,
-        headers: { Accept: 'application/json', Authorization: `Bearer ${apiKey}` },
-        signal: controller.signal,
-      });
-      return await untilAborted(sending, controller.signal);
+      return await attemptWithin(
+        transport,
+        {
+          method: 'GET',
+          url: `${baseUrl}${path}`,
+          headers: { Accept: 'application/json', Authorization: `Bearer ${apiKey}` },
+        },
+        timeoutMs,
+        signal,
+        (cause) => new LoopsNetworkError(`Loops did not answer ${what} within ${timeoutMs} ms`, 'ETIMEDOUT', cause),
+      );
     } catch (error) {
-      if (timedOut)
-        throw new LoopsNetworkError(`Loops did not answer ${what} within ${timeoutMs} ms`, 'ETIMEDOUT', error);
       if (signal?.aborted) throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', signal.reason);
       throw error;
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
       release();
     }
   }

@@ -7,7 +7,6 @@ import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-opti
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
-import { untilAborted } from '../utils/until-aborted';
 import { readEventBody } from '../loops-event-body';
 import { readTransactionalBody } from '../transactional/transactional-body';
 import { toTransactionalRefusal } from '../transactional/transactional-refusal';
@@ -22,6 +21,7 @@ import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
 import type { LoopsCall, LoopsCallResult } from './loops-call';
 import { LoopsRateLimiter } from './loops-rate-limiter';
 import { acquireSlot } from './acquire-slot';
+import { attemptWithin } from './attempt-within';
 import { type LoopsPreparedRequest, REQUEST_PATHS } from './prepared-request';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same relative path from lib/ and dist/
@@ -189,37 +189,15 @@ export class LoopsSender {
     return this.redactKey({ status: response.status, body: response.body, rawBody: response.rawBody });
   }
 
-  private async send(request: Exchange, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
-    // One controller and a cleared timer: AbortSignal.timeout/any cost more per request and keep their
-    // timers alive long after the answer.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.options.timeoutMs);
-    const onCallerAbort = () => controller.abort(callerSignal?.reason);
-    // A limiter of the app's own may not have looked at the signal.
-    if (callerSignal?.aborted) onCallerAbort();
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    try {
-      const sending = this.transport.send({
-        method: request.method,
-        url: request.url,
-        headers: this.headers(request),
-        body: request.body,
-        signal: controller.signal,
-      });
-      return await untilAborted(sending, controller.signal);
-    } catch (error) {
-      if (timedOut && !callerSignal?.aborted) {
-        throw new LoopsNetworkError(`Loops did not answer within ${this.options.timeoutMs} ms`, 'ETIMEDOUT', error);
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-    }
+  private send(request: Exchange, callerSignal?: AbortSignal): Promise<LoopsTransportResponse> {
+    const { timeoutMs } = this.options;
+    return attemptWithin(
+      this.transport,
+      { method: request.method, url: request.url, headers: this.headers(request), body: request.body },
+      timeoutMs,
+      callerSignal,
+      (cause) => new LoopsNetworkError(`Loops did not answer within ${timeoutMs} ms`, 'ETIMEDOUT', cause),
+    );
   }
 
   private headers(request: Exchange): Record<string, string> {
