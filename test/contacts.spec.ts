@@ -308,7 +308,7 @@ describe('dryRun', () => {
     expect(await contacts.deleteContact({ userId: 'u1' })).toEqual({ attempts: 0, dryRun: true });
     expect(logger.texts('log').filter((line) => line.startsWith('[dry run]'))).toEqual([
       '[dry run] Loops POST /contacts/create: plan: string, email a***@example.com LoopsEventsService',
-      '[dry run] Loops GET /contacts/find?email=ada%40example.com: not looked up; resolves as not found LoopsEventsService',
+      '[dry run] Loops GET /contacts/find: email a***@example.com: not looked up; resolves as not found LoopsEventsService',
       '[dry run] Loops POST /contacts/delete: userId u1 LoopsEventsService',
     ]);
     expect(server.requests).toEqual([]);

@@ -53,7 +53,7 @@ export function findContactCall(identity: { email?: string; userId?: string }): 
     method: 'GET',
     path: `/contacts/find?${query}`,
     judge: (response, details, earlier) => judgeContactAnswer('find', response, details, earlier, readFoundContact),
-    dryRun: { description: 'not looked up; resolves as not found', value: undefined },
+    dryRun: { description: `${describeContactBody(identity)}: not looked up; resolves as not found`, value: undefined },
   };
 }
 

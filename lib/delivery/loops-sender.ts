@@ -82,7 +82,10 @@ export class LoopsSender {
    */
   async call<T>(call: LoopsCall<T>, signal?: AbortSignal): Promise<LoopsCallResult<T>> {
     if (this.options.dryRun) {
-      this.log.write('dryRun', `[dry run] Loops ${call.method} ${call.path}: ${call.dryRun.description}`);
+      // Without the query: an address in it is percent-encoded, which the log's masking can't recognise; the
+      // description names the contact instead.
+      const path = call.path.split('?')[0];
+      this.log.write('dryRun', `[dry run] Loops ${call.method} ${path}: ${call.dryRun.description}`);
       return { ok: true, value: call.dryRun.value, attempts: 0, dryRun: true };
     }
     let value: T | undefined;
