@@ -263,6 +263,23 @@ describe('validation and the catalog, before any request', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it('a field a call does not take is named, with where it belongs: properties for writes, nowhere for find and delete', async () => {
+    const { contacts } = await boot();
+    const messages = async (call: Promise<unknown>) =>
+      ((await rejection(call)) as LoopsValidationError).errors.map((issue) => issue.message);
+
+    expect(await messages(contacts.updateContact({ email: 'ada@example.com', plan: 'pro' } as never))).toEqual([
+      'plan is not a field of this contact call (custom properties go in properties)',
+    ]);
+    expect(
+      await messages(contacts.findContact({ email: 'ada@example.com', properties: { plan: 'pro' } } as never)),
+    ).toEqual(['properties is not a field of this contact call (this call takes only email or userId)']);
+    expect(await messages(contacts.deleteContact({ userId: 'u1', plan: 'pro' } as never))).toEqual([
+      'plan is not a field of this contact call (this call takes only email or userId)',
+    ]);
+    expect(server.requests).toEqual([]);
+  });
+
   const catalog = defineLoopsEvents({
     events: { signup: {} },
     contactProperties: { plan: 'string' },

@@ -27,6 +27,15 @@ describe('toTransactionalRefusal', () => {
       'dataVariables',
     ],
     [
+      'TransactionalFailure2Response, one variable blamed',
+      {
+        success: false,
+        message: 'Missing required data variable(s): confirmationUrl',
+        path: 'dataVariables.confirmationUrl',
+      },
+      'dataVariables.confirmationUrl',
+    ],
+    [
       'TransactionalFailure5Response',
       {
         success: false,
@@ -67,6 +76,11 @@ describe('toTransactionalRefusal', () => {
       'attachments',
     ],
     ['TransactionalFailure2Response', { success: false, message: 'Bad email', path: 'email' }, 'email'],
+    [
+      'TransactionalFailure2Response, a field named like dataVariables',
+      { success: false, message: 'Bad field', path: 'dataVariablesLegacy' },
+      'dataVariablesLegacy',
+    ],
     ['a body without path', { success: false, message: 'Something else' }, undefined],
   ])('another 400 in the %s form: LoopsTransactionalError with the field blamed', (_form, body, path) => {
     const error = refusal(400, body);

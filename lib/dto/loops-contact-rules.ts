@@ -25,11 +25,13 @@ export function findContactIssues(
   fields: readonly string[],
   identity: 'email' | 'either' | 'exactlyOne',
 ): LoopsValidationIssue[] {
+  // findContact and deleteContact take an identity only: pointing them to `properties` would mislead.
+  const hint = fields.includes('properties')
+    ? 'custom properties go in properties'
+    : `this call takes only ${fields.join(' or ')}`;
   const issues: LoopsValidationIssue[] = Object.keys(input)
     .filter((key) => !fields.includes(key))
-    .map((key) =>
-      issue(key, 'whitelist', `${key} is not a field of this contact call (custom properties go in properties)`),
-    );
+    .map((key) => issue(key, 'whitelist', `${key} is not a field of this contact call (${hint})`));
   const { email, userId } = input;
   if (identity === 'email' && email === undefined) issues.push(issue('email', 'required', 'email is required'));
   if (identity !== 'email' && email === undefined && userId === undefined) {

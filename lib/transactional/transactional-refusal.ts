@@ -8,7 +8,7 @@ const MISSING_DATA_VARIABLES = /data variables?(?:\(s\))?:\s*(.+)$/i;
 
 /**
  * The typed error for a refusal of `POST /v1/transactional`: 404 is an unknown email; a 400 that blames
- * `dataVariables` (in `path` or `error.path`, or a message about data variables where no path is given) lists what is
+ * `dataVariables` or one of them (in `path` or `error.path`, or a message about data variables where no path is given) lists what is
  * missing. Other statuses and errors (auth, 409, 429, 5xx) keep their own types.
  */
 export function toTransactionalRefusal(error: LoopsApiError, transactionalId: string): LoopsApiError {
@@ -17,7 +17,7 @@ export function toTransactionalRefusal(error: LoopsApiError, transactionalId: st
   const path = readPath(error.body);
   if (error.status === 404) return new LoopsTransactionalNotFoundError(details, transactionalId, path);
   const message = error.loopsMessage;
-  if (path === 'dataVariables' || (path === undefined && message !== undefined && /data variable/i.test(message))) {
+  if (blamesDataVariables(path) || (path === undefined && message !== undefined && /data variable/i.test(message))) {
     return new LoopsTransactionalDataVariablesError(details, transactionalId, path, readMissing(error.body), message);
   }
   const where = path === undefined ? '' : `, ${path}`;
@@ -28,6 +28,11 @@ export function toTransactionalRefusal(error: LoopsApiError, transactionalId: st
     path,
     `Loops refused transactional email "${transactionalId}" (400${where}): ${message ?? 'bad request'}${fix}`,
   );
+}
+
+/** `dataVariables` itself, or one of them: `dataVariables.confirmationUrl`, `dataVariables[0]`. */
+function blamesDataVariables(path: string | undefined): boolean {
+  return path !== undefined && /^dataVariables(?:$|[.[])/.test(path);
 }
 
 function readPath(body: unknown): string | undefined {
