@@ -94,6 +94,50 @@ describe('contacts', () => {
     expect(await contacts.findContact({ email: 'ada@example.com' })).toBeUndefined();
   });
 
+  it('events and addToAudience change the audience as they change Loops', async () => {
+    await loops.sendEvent({
+      eventName: 'signup',
+      email: 'bob@example.com',
+      userId: 'u-bob',
+      contactProperties: { plan: 'pro' },
+      mailingLists: { news: true },
+    });
+    await loops.sendEvent({ eventName: 'upgraded', userId: 'u-bob', contactProperties: { seats: 3 } });
+    expect(recorder.audience.find({ email: 'bob@example.com' })).toMatchObject({
+      userId: 'u-bob',
+      plan: 'pro',
+      seats: 3,
+      mailingLists: { news: true },
+    });
+    expect(recorder.audience.find({ email: 'bob@example.com' })).not.toHaveProperty('eventName');
+    await expect(contacts.createContact({ email: 'bob@example.com' })).rejects.toBeInstanceOf(LoopsContactExistsError);
+
+    // A userId alone that the audience lacks is accepted (the real account may have it) and creates no one.
+    await loops.sendEvent({ eventName: 'login', userId: 'u-unknown' });
+    await transactional.send({ transactionalId: 'receipt', email: 'cy@example.com' });
+    await transactional.send({ transactionalId: 'welcome', email: 'dee@example.com', addToAudience: true });
+    await transactional.send({ transactionalId: 'welcome', email: 'bob@example.com', addToAudience: true });
+    expect(recorder.audience.all.map((contact) => contact.email)).toEqual(['bob@example.com', 'dee@example.com']);
+    expect(recorder.events.map((event) => event.eventName)).toEqual(['signup', 'upgraded', 'login']);
+  });
+
+  it('an email and a userId of two different contacts: 400 for an event or an update, and nothing changes', async () => {
+    await contacts.createContact({ email: 'a@example.com' });
+    await contacts.createContact({ email: 'b@example.com', userId: 'u2' });
+
+    await expect(loops.sendEvent({ eventName: 'signup', email: 'a@example.com', userId: 'u2' })).rejects.toThrow(
+      'Multiple contacts found',
+    );
+    await expect(contacts.updateContact({ email: 'a@example.com', userId: 'u2' })).rejects.toThrow(
+      'Multiple contacts found',
+    );
+    expect(recorder.events).toEqual([]);
+    expect(recorder.audience.all.map((contact) => [contact.email, contact.userId])).toEqual([
+      ['a@example.com', null],
+      ['b@example.com', 'u2'],
+    ]);
+  });
+
   it('records every call, in order, with its status; failNext applies to contact calls too', async () => {
     recorder.failNext(1, { status: 400, body: { success: false, message: 'Invalid email address.' } });
     await expect(contacts.updateContact({ email: 'ada@example.com' })).rejects.toThrow(

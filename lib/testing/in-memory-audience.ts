@@ -11,9 +11,13 @@ const IDENTITY_KEYS = new Set(['email', 'userId', 'mailingLists']);
 /** Built-in fields that stay on a contact as `null` when cleared, as Loops returns them. */
 const BUILT_IN_NULLABLE = new Set(['firstName', 'lastName']);
 
+/** An event's keys that are not about its contact. */
+const EVENT_ONLY_KEYS = new Set(['eventName', 'eventProperties']);
+
 /**
- * The contacts of the in-memory Loops that `LoopsTestingModule` talks to: what contact calls created, changed and
- * deleted, answered as Loops answers (409 for a contact that exists, 404 for one that does not).
+ * The contacts of the in-memory Loops that `LoopsTestingModule` talks to: what contact calls, events and
+ * transactional emails with `addToAudience` created, changed and deleted, answered as Loops answers (409 for a
+ * contact that exists, 404 for one that does not, 400 when an email and a userId belong to two contacts).
  */
 export class InMemoryAudience {
   private readonly contacts = new Map<string, LoopsContact>();
@@ -41,7 +45,27 @@ export class InMemoryAudience {
 
   /** `PUT /contacts/update`: the contact matching either identity, created when there is none. */
   update(body: Record<string, unknown>): InMemoryAnswer {
-    return this.saved(this.write(this.lookup(body.email, body.userId) ?? this.newContact(), body));
+    const match = this.matching(body);
+    return 'refusal' in match ? match.refusal : this.saved(this.write(match.contact, body));
+  }
+
+  /**
+   * What `POST /events/send` does to the audience: the contact matching the email or the userId gets the event's
+   * contact properties and list changes, and one is created for an email no contact has. A userId alone that no
+   * contact has changes nothing here (the app's real audience may have it). A refusal, or `undefined`.
+   */
+  applyEvent(body: Record<string, unknown>): InMemoryAnswer | undefined {
+    const contactBody = Object.fromEntries(Object.entries(body).filter(([key]) => !EVENT_ONLY_KEYS.has(key)));
+    if (contactBody.email === undefined && !this.lookup(undefined, contactBody.userId)) return undefined;
+    const match = this.matching(contactBody);
+    if ('refusal' in match) return match.refusal;
+    this.write(match.contact, contactBody);
+    return undefined;
+  }
+
+  /** `addToAudience: true` on a transactional email: a contact for the recipient, unless one exists. */
+  addRecipient(email: string): void {
+    if (!this.lookup(email, undefined)) this.write(this.newContact(), { email });
   }
 
   /** `POST /contacts/delete`. */
@@ -56,6 +80,16 @@ export class InMemoryAudience {
   findAnswer(query: Record<string, string>): InMemoryAnswer {
     const found = this.find(query);
     return { status: 200, body: found ? [found] : [] };
+  }
+
+  /** The contact an email and/or userId name (a new one when none does), or a 400 when they name two. */
+  private matching(identity: Record<string, unknown>): { contact: LoopsContact } | { refusal: InMemoryAnswer } {
+    const byEmail = identity.email === undefined ? undefined : this.lookup(identity.email, undefined);
+    const byUserId = identity.userId === undefined ? undefined : this.lookup(undefined, identity.userId);
+    if (byEmail && byUserId && byEmail !== byUserId) {
+      return { refusal: failure(400, 'Multiple contacts found with this email and userId.') };
+    }
+    return { contact: byEmail ?? byUserId ?? this.newContact() };
   }
 
   private lookup(email: unknown, userId: unknown): LoopsContact | undefined {

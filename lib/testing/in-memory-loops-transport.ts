@@ -8,7 +8,8 @@ const RATE_LIMIT_HEADERS = { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining':
 
 /**
  * Answers like Loops without leaving the process: 200 for a new event or transactional email, 409 for a reused
- * idempotency key, contact calls against the recorder's audience, or the failure scripted on the recorder. Every
+ * idempotency key, contact calls against the recorder's audience (which events and `addToAudience` change too), or
+ * the failure scripted on the recorder. Every
  * request is recorded, bodies as their JSON text would arrive.
  */
 @Injectable()
@@ -75,10 +76,14 @@ export class InMemoryLoopsTransport extends LoopsTransport {
       return { status: 409, body: { success: false, message: 'Idempotency key already used' } };
     }
     const headers = { ...request.headers };
+    const { audience } = this.recorder;
     if (path === '/transactional') {
       const { transactionalId, email } = body as { transactionalId: string; email: string };
+      if (body.addToAudience === true) audience.addRecipient(email);
       this.recorder.recordTransactional({ transactionalId, email, body, idempotencyKey, headers });
     } else {
+      const refused = audience.applyEvent(body);
+      if (refused) return refused;
       this.recorder.record({ eventName: String(body.eventName), body, idempotencyKey, headers });
     }
     return { status: 200, body: { success: true } };
