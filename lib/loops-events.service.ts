@@ -10,6 +10,7 @@ import { sendWithin } from './delivery/send-within';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
+import { LoopsQueueUnavailableError } from './errors/loops-queue-unavailable.error';
 import { ApiKeyCheck } from './health/api-key-check';
 import type { LoopsApiKeyStatus } from './interfaces/loops-api-key-status.interface';
 import type { LoopsDeliveryOutcome } from './interfaces/loops-delivery-outcome.interface';
@@ -111,16 +112,15 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * refusing it). With an engine that takes events at once (the in-memory queue), the events handed over during one
    * turn of the event loop are validated and queued together at its end, which costs a request less CPU;
    * `pendingCount`, `flush`, `queueStatus` and shutdown queue them first. Otherwise it returns a promise that
-   * settles once the engine holds the event (Redis acknowledged it) or `onRefused` was told why not.
+   * settles once the engine holds the event (Redis acknowledged it), or keeps adding it after an add that got no
+   * answer (as `enqueueEvent` does), or `onRefused` was told why not.
    */
   queueEvent(
     event: LoopsEventInput,
     options: Pick<SendEventOptions, 'idempotencyKey'> & { onRefused: (error: unknown) => void },
   ): Promise<void> | undefined {
     const { idempotencyKey, onRefused } = options;
-    if (!this.background.takesEventsAtOnce) {
-      return this.enqueueEventAsync(event, { idempotencyKey }).then(() => undefined, onRefused);
-    }
+    if (!this.background.takesEventsAtOnce) return this.queueAcknowledged(event, idempotencyKey, onRefused);
     this.handedOver.add({ event, idempotencyKey, onRefused, traceContext: this.telemetry.activeContext() });
     return undefined;
   }
@@ -207,6 +207,35 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
       // Only now: the engine's requests in flight held rate-limit slots in Redis until they ended.
       this.redis?.close();
       this.reporter.complete();
+    }
+  }
+
+  /**
+   * `queueEvent` for an engine that acknowledges (BullMQ). An add that got no answer may still land: the event is then
+   * handed to `enqueue`, which adds it again until the store answers, so that it is reported once, as delivered or
+   * failed, and never `dropped` while it is delivered all the same.
+   */
+  private async queueAcknowledged(
+    event: LoopsEventInput,
+    idempotencyKey: string | undefined,
+    onRefused: (error: unknown) => void,
+  ): Promise<void> {
+    let prepared: LoopsPreparedEvent;
+    try {
+      prepared = this.prepare(event, idempotencyKey);
+    } catch (error) {
+      return onRefused(error);
+    }
+    try {
+      await this.telemetry.traceEnqueue(prepared, () => this.background.add(prepared));
+    } catch (error) {
+      if (!(error instanceof LoopsQueueUnavailableError && error.mayHaveBeenQueued)) return onRefused(error);
+      try {
+        this.background.enqueue(prepared);
+      } catch {
+        // Shutting down, or the queue is full: what the first add said is what there is to report.
+        onRefused(error);
+      }
     }
   }
 

@@ -103,6 +103,11 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   private connected: Promise<unknown> | undefined;
   /** Aborted once shutdown is over: stops the polls of any `flush()` still waiting. */
   private readonly stopped = new AbortController();
+  /**
+   * One enqueue token per event object, so that an event `add` could not confirm and then handed to `enqueue` (the
+   * interceptor's hand-over) finds the job of its first add as its own, not as an earlier job for the same key.
+   */
+  private readonly enqueueTokens = new WeakMap<LoopsPreparedRequest, string>();
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
@@ -309,7 +314,8 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
    * Rejects with `LoopsQueueUnavailableError` after `enqueueTimeoutMs` (or at shutdown), saying whether the event
    * may have reached Redis all the same: only a command that left for Redis and got no answer can have.
    */
-  private async addWithin(event: LoopsPreparedRequest, enqueueToken: string = randomUUID()): Promise<void> {
+  private async addWithin(event: LoopsPreparedRequest): Promise<void> {
+    const enqueueToken = this.enqueueTokenOf(event);
     const ms = this.delivery.enqueueTimeoutMs;
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), ms);
@@ -356,6 +362,16 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     });
   }
 
+  /** The event's enqueue token: every try to add one event object must see the job of an earlier try as its own. */
+  private enqueueTokenOf(event: LoopsPreparedRequest): string {
+    let token = this.enqueueTokens.get(event);
+    if (token === undefined) {
+      token = randomUUID();
+      this.enqueueTokens.set(event, token);
+    }
+    return token;
+  }
+
   /**
    * `enqueue` without a caller to tell: an event Redis refused is reported failed at once. One whose add got no
    * answer is not reported either way yet: it is kept and added again (its job id makes that harmless) until Redis
@@ -363,11 +379,9 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
    * event that may have been queued.
    */
   private async holdUntilQueued(event: LoopsPreparedRequest): Promise<void> {
-    // One token for every try: a try that finds the job an earlier one made must see it as its own.
-    const enqueueToken = randomUUID();
     for (;;) {
       try {
-        await this.addWithin(event, enqueueToken);
+        await this.addWithin(event);
         return;
       } catch (error) {
         const unavailable = error as LoopsQueueUnavailableError;

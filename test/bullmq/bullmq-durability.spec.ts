@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   EmitLoopsEvent,
   LoopsApiError,
+  LoopsBackgroundDelivery,
   type LoopsDeliveryOutcome,
   LoopsQueueFullError,
   LoopsQueueUnavailableError,
@@ -308,6 +309,32 @@ describeWithRedis('durable delivery with BullMQ', () => {
       );
     }, 30_000);
 
+    it('an event whose add got no answer, handed to enqueue after its job completed, is reported once', async () => {
+      const testing = await bed.instance({}, { enqueueTimeoutMs: 300 });
+      const outcomes = collect(testing);
+      await testing.loops.flush();
+      const engine = testing.app.get(LoopsBackgroundDelivery);
+      const event = { eventName: 'signup', userId: 'user-9' };
+      const prepared = {
+        eventName: 'signup',
+        idempotencyKey: 'late-9',
+        keyChosenByCaller: false,
+        body: JSON.stringify(event),
+      };
+      redis.pause();
+      await expect(engine.add(prepared)).rejects.toMatchObject({ mayHaveBeenQueued: true });
+      redis.resume();
+      await until(() => outcomes.length === 1, 'the late add delivered');
+
+      // What the interceptor's hand-over does with such an event: the same object, so the job is its own.
+      engine.enqueue(prepared);
+      await testing.loops.flush();
+      expectDeliveredExactlyOnce(server, ['user-9']);
+      expect(outcomes).toEqual([
+        expect.objectContaining({ status: 'sent', idempotencyKey: 'late-9', deduplicated: false }),
+      ]);
+    }, 30_000);
+
     it('an add held when the app stops, Redis answering nothing: reported failed as possibly queued', async () => {
       const testing = await bed.instance({ shutdownTimeoutMs: 2_000 }, { enqueueTimeoutMs: 200 });
       const outcomes = collect(testing);
@@ -365,6 +392,35 @@ describeWithRedis('durable delivery with BullMQ', () => {
       redis.resume();
       expect(await responded).toBe(201);
       expect(await bed.queue().getJobState('loops-order-7')).toBe('waiting');
+    }, 30_000);
+
+    it('a decorated route whose add Redis leaves unanswered answers, and the event is held: delivered once, reported once', async () => {
+      @Controller('orders')
+      class OrdersController {
+        @Post()
+        @EmitLoopsEvent({ eventName: 'orderPlaced', contact: () => ({ userId: 'user-8' }) })
+        place(): { ok: true } {
+          return { ok: true };
+        }
+      }
+      const testing = await bed.instance({}, { enqueueTimeoutMs: 300 }, { controllers: [OrdersController] });
+      const outcomes = collect(testing);
+      // Connected first: a command sent to a Redis that then stops answering is one that may have arrived.
+      await testing.loops.flush();
+      redis.pause();
+      expect((await request(testing.app.getHttpServer()).post('/orders')).status).toBe(201);
+      // Twice the enqueue timeout after the answer: neither reported dropped nor forgotten.
+      await sleep(600);
+      expect(outcomes).toEqual([]);
+      expect(testing.loops.pendingCount).toBe(1);
+
+      redis.resume();
+      await until(() => outcomes.length > 0, 'the held event settled', 15_000);
+      await testing.loops.flush();
+      expectDeliveredExactlyOnce(server, ['user-8']);
+      expect(outcomes).toEqual([
+        expect.objectContaining({ status: 'sent', eventName: 'orderPlaced', deduplicated: false }),
+      ]);
     }, 30_000);
 
     it('with Redis unreachable, sendEvent fails saying so, before any request to Loops', async () => {
