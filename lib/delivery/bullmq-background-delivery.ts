@@ -523,7 +523,8 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
    * Polls, and stops polling when told: a poll left running would keep the process alive.
    */
   private async drained(signal: AbortSignal): Promise<boolean> {
-    await Promise.allSettled(this.adding);
+    // An add held through a Redis that answers nothing stays here until Redis answers: the signal still ends the wait.
+    await resultUnlessAborted(Promise.allSettled(this.adding), signal);
     while (!signal.aborted) {
       // While Redis is unreachable the queue can't be seen to be empty (and BullMQ's call may wait for the
       // connection): keep asking until told to stop.
