@@ -303,7 +303,7 @@ describe('the catalog options', () => {
     [
       'a verify timeout of 0',
       { verifyTimeoutMs: 0 },
-      'Invalid LoopsModule option "verifyTimeoutMs": must be a finite number >= 1',
+      'Invalid LoopsModule option "verifyTimeoutMs": must be a whole number of milliseconds >= 1',
     ],
   ];
 

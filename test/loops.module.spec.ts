@@ -170,16 +170,30 @@ describe('LoopsModule', () => {
         { baseUrl: 'https://u:p@example.com/api' },
         /"baseUrl": must not contain credentials/,
       ],
-      ['negative timeoutMs', { timeoutMs: -1 }, /"timeoutMs": must be a finite number >= 1 \(got -1\)/],
-      ['non-numeric timeoutMs', { timeoutMs: '10s' }, /"timeoutMs": must be a finite number \(got a string\)/],
-      ['NaN timeoutMs', { timeoutMs: Number.NaN }, /"timeoutMs": must be a finite number \(got NaN\)/],
+      ['negative timeoutMs', { timeoutMs: -1 }, /"timeoutMs": must be a whole number of milliseconds >= 1 \(got -1\)/],
+      [
+        'non-numeric timeoutMs',
+        { timeoutMs: '10s' },
+        /"timeoutMs": must be a whole number of milliseconds \(got a string\)/,
+      ],
+      ['NaN timeoutMs', { timeoutMs: Number.NaN }, /"timeoutMs": must be a whole number of milliseconds \(got NaN\)/],
+      // The shared rate limit's slots expire after timeoutMs in Redis, which refuses a fractional expiry.
+      [
+        'fractional timeoutMs',
+        { timeoutMs: 1500.5 },
+        /"timeoutMs": must be a whole number of milliseconds \(got 1500.5\)/,
+      ],
       ['retry.attempts 0', { retry: { attempts: 0 } }, /"retry.attempts": must be an integer >= 1/],
       ['retry.attempts 1.5', { retry: { attempts: 1.5 } }, /"retry.attempts": must be an integer/],
-      ['negative retry.minDelayMs', { retry: { minDelayMs: -5 } }, /"retry.minDelayMs": must be a finite number >= 0/],
+      [
+        'negative retry.minDelayMs',
+        { retry: { minDelayMs: -5 } },
+        /"retry.minDelayMs": must be a whole number of milliseconds >= 0/,
+      ],
       [
         'maxDelayMs below minDelayMs',
         { retry: { minDelayMs: 100, maxDelayMs: 10 } },
-        /"retry.maxDelayMs": must be a finite number >= 100/,
+        /"retry.maxDelayMs": must be a whole number of milliseconds >= 100/,
       ],
       ['retry not an object', { retry: true }, /"retry": must be an object/],
       [
@@ -189,7 +203,11 @@ describe('LoopsModule', () => {
       ],
       ['queue.concurrency 0', { queue: { concurrency: 0 } }, /"queue.concurrency": must be an integer >= 1/],
       ['queue.maxPending negative', { queue: { maxPending: -1 } }, /"queue.maxPending": must be an integer >= 1/],
-      ['negative shutdownTimeoutMs', { shutdownTimeoutMs: -1 }, /"shutdownTimeoutMs": must be a finite number >= 0/],
+      [
+        'negative shutdownTimeoutMs',
+        { shutdownTimeoutMs: -1 },
+        /"shutdownTimeoutMs": must be a whole number of milliseconds >= 0/,
+      ],
       ['dryRun not boolean', { dryRun: 'yes' }, /"dryRun": must be a boolean/],
       ['a misspelt option', { timeout: 5 }, /"timeout": is not an option \(did you mean "timeoutMs"\?\)/],
       ['an option in the wrong case', { apikey: 'k' }, /"apikey": is not an option \(did you mean "apiKey"\?\)/],
@@ -283,12 +301,18 @@ describe('LoopsModule', () => {
       [
         'zero delivery.enqueueTimeoutMs',
         { delivery: { queue: 'bullmq', connection: {}, enqueueTimeoutMs: 0 } },
-        /"delivery.enqueueTimeoutMs": must be a finite number >= 1/,
+        /"delivery.enqueueTimeoutMs": must be a whole number of milliseconds >= 1/,
       ],
       [
         'tiny delivery.lockDurationMs',
         { delivery: { queue: 'bullmq', connection: {}, lockDurationMs: 10 } },
-        /"delivery.lockDurationMs": must be a finite number >= 100/,
+        /"delivery.lockDurationMs": must be a whole number of milliseconds >= 100/,
+      ],
+      [
+        // Redis refuses a fractional expiry halfway through BullMQ's scripts, leaving the job active without a lock.
+        'fractional delivery.lockDurationMs',
+        { delivery: { queue: 'bullmq', connection: {}, lockDurationMs: 1000.5 } },
+        /"delivery.lockDurationMs": must be a whole number of milliseconds \(got 1000.5\)/,
       ],
     ];
 

@@ -41,14 +41,18 @@ export interface NumberRule {
   /** Default: a duration's timer limit (`duration`), or no limit. */
   max?: number;
   integer?: boolean;
-  /** A time in milliseconds, which Node's timers can only wait up to `MAX_TIMER_MS`. */
+  /**
+   * A time in whole milliseconds, which Node's timers can only wait up to `MAX_TIMER_MS`. Whole because some reach
+   * Redis (a slot's expiry, BullMQ's lock), which refuses a fractional one halfway through a script.
+   */
   duration?: boolean;
 }
 
 export function readNumber(value: unknown, option: string, fallback: number, rule: NumberRule): number {
   if (value === undefined) return fallback;
-  const kind = rule.integer ? 'an integer' : 'a finite number';
-  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) {
+  const integer = rule.integer === true || rule.duration === true;
+  const kind = rule.duration ? 'a whole number of milliseconds' : integer ? 'an integer' : 'a finite number';
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new LoopsConfigurationError(option, `must be ${kind} (got ${describe(value)})`);
   }
   if (value < rule.min) {
