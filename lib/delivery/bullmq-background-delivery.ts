@@ -217,9 +217,11 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
       this.shutdownController.abort(new LoopsShutdownError('The app is shutting down'));
       if (!(await settlesWithin(everything, FORCED_CLOSE_MS))) {
         this.reporter.logError(
-          `Loops deliveries in flight could not be handed back to Redis at shutdown; their jobs are taken by another ` +
-            `instance once their lock lapses (lockDurationMs: ${this.delivery.lockDurationMs} ms)`,
+          `Redis did not answer BullMQ's close at shutdown; any Loops delivery this instance had in flight is taken ` +
+            `by another instance once its lock lapses (lockDurationMs: ${this.delivery.lockDurationMs} ms)`,
         );
+        // The worker's connections are BullMQ's: a close that waits for Redis leaves them (and the process) open.
+        if (this.worker) await settlesWithin(this.worker.disconnect(), FORCED_CLOSE_MS);
       }
     }
     await settlesWithin(this.queue.close(), FORCED_CLOSE_MS);

@@ -361,6 +361,17 @@ describeWithRedis('durable delivery with BullMQ', () => {
       expectDeliveredExactlyOnce(server, landed ? ['user-1'] : []);
     }, 30_000);
 
+    it('an instance closed while Redis answers nothing still lets its process exit', async () => {
+      const child = await bed.childInstance({ shutdownTimeoutMs: 300 });
+      await child.enqueue([{ event: userEvent(1) }]);
+      await until(() => child.outcomes.length === 1, 'the event delivered');
+      const exited = new Promise((resolve) => child.process.once('exit', resolve));
+      redis.pause();
+      await child.close();
+      // Within the test's timeout: with BullMQ's worker connections left open, the process stayed up until Redis answered.
+      await exited;
+    }, 30_000);
+
     it('queue.maxPending bounds the adds Redis has not acknowledged', async () => {
       const testing = await bed.instance({ queue: { maxPending: 3 } });
       redis.pause();
