@@ -77,6 +77,19 @@ const HOLD_RETRY_MS = 500;
 const FAILED_PAGE = 500;
 
 /**
+ * What every add of one event object shares. One token, so that a later add (the interceptor's hand-over to
+ * `enqueue`, a held add tried again) finds the job an earlier one made as its own, not as an earlier job for the key.
+ * And what the job's first request must assume: once an add may have landed unseen, its job may have been delivered
+ * and removed by retention before a later add creates the job again, so a 409 then is this event, delivered.
+ */
+interface EnqueueRecord {
+  token: string;
+  earlier: EarlierAttempts;
+}
+
+const MAY_HAVE_BEEN_DELIVERED: EarlierAttempts = { made: true, unknown: true };
+
+/**
  * Events wait as jobs in Redis, named by their idempotency key, and workers in every instance deliver them. One job
  * attempt is one request: BullMQ's attempts and backoff do the retrying, so a job waiting to be retried holds no
  * worker and no lock, survives restarts, and is taken by whichever instance is alive. At shutdown, requests still in
@@ -103,11 +116,8 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   private connected: Promise<unknown> | undefined;
   /** Aborted once shutdown is over: stops the polls of any `flush()` still waiting. */
   private readonly stopped = new AbortController();
-  /**
-   * One enqueue token per event object, so that an event `add` could not confirm and then handed to `enqueue` (the
-   * interceptor's hand-over) finds the job of its first add as its own, not as an earlier job for the same key.
-   */
-  private readonly enqueueTokens = new WeakMap<LoopsPreparedRequest, string>();
+  /** What the adds of each event object share: see `EnqueueRecord`. */
+  private readonly enqueues = new WeakMap<LoopsPreparedRequest, EnqueueRecord>();
 
   constructor(
     private readonly options: ResolvedLoopsOptions,
@@ -317,7 +327,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
    * may have reached Redis all the same: only a command that left for Redis and got no answer can have.
    */
   private async addWithin(event: LoopsPreparedRequest): Promise<void> {
-    const enqueueToken = this.enqueueTokenOf(event);
+    const enqueue = this.enqueueOf(event);
     const ms = this.delivery.enqueueTimeoutMs;
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), ms);
@@ -333,7 +343,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
           continue;
         }
         try {
-          const queued = this.queueJob(event, enqueueToken, writes, stop.signal).then(() => true);
+          const queued = this.queueJob(event, enqueue, writes, stop.signal).then(() => true);
           if (await resultUnlessAborted(queued, stop.signal)) return;
         } catch (error) {
           // Redis answered, with an error: the job was not written.
@@ -349,6 +359,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     const why = this.closed
       ? 'the app shut down before Redis acknowledged it'
       : `Redis did not acknowledge it within enqueueTimeoutMs (${ms} ms; connection ${this.queueClient.status})`;
+    if (writes.sent) enqueue.earlier = MAY_HAVE_BEEN_DELIVERED;
     throw this.unavailable(event, why, writes.sent, lastError);
   }
 
@@ -364,14 +375,13 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     });
   }
 
-  /** The event's enqueue token: every try to add one event object must see the job of an earlier try as its own. */
-  private enqueueTokenOf(event: LoopsPreparedRequest): string {
-    let token = this.enqueueTokens.get(event);
-    if (token === undefined) {
-      token = randomUUID();
-      this.enqueueTokens.set(event, token);
+  private enqueueOf(event: LoopsPreparedRequest): EnqueueRecord {
+    let enqueue = this.enqueues.get(event);
+    if (enqueue === undefined) {
+      enqueue = { token: randomUUID(), earlier: NO_EARLIER_ATTEMPTS };
+      this.enqueues.set(event, enqueue);
     }
-    return token;
+    return enqueue;
   }
 
   /**
@@ -399,13 +409,13 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   /**
    * BullMQ adds a job id once, atomically, however many instances try at the same time; the add comes first, so
    * that a Redis that stalls after it leaves an honest "may have been queued". A job that was there before ours
-   * (`enqueueToken`, one per enqueue call, tells) stands for this key: if it completed, the event was delivered already and is reported so
+   * (`enqueue.token`, one per event object, tells) stands for this key: if it completed, the event was delivered already and is reported so
    * rather than vanishing without a word; if it failed, it is retried with fresh attempts. Nothing more is written
    * once `signal` aborts: the caller has been told by then.
    */
   private async queueJob(
     event: LoopsPreparedRequest,
-    enqueueToken: string,
+    enqueue: EnqueueRecord,
     writes: { sent: boolean },
     signal: AbortSignal,
   ): Promise<void> {
@@ -414,13 +424,13 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     writes.sent = true;
     await this.queue.add(
       requestName(event),
-      { ...event, earlier: NO_EARLIER_ATTEMPTS, requests: 0, enqueueToken },
+      { ...event, earlier: enqueue.earlier, requests: 0, enqueueToken: enqueue.token },
       { jobId },
     );
     for (;;) {
       const job = await this.queue.getJob(jobId);
       // Gone already: completed and removed by retention in between.
-      if (!job || job.data.enqueueToken === enqueueToken) return;
+      if (!job || job.data.enqueueToken === enqueue.token) return;
       const state = await job.getState();
       if (state === 'completed') {
         this.reporter.sent(event, { attempts: 0, deduplicated: true, dryRun: false });

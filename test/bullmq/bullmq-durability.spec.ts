@@ -337,6 +337,35 @@ describeWithRedis('durable delivery with BullMQ', () => {
       ]);
     }, 30_000);
 
+    it('a late add whose delivered job retention removed before the add was tried again: the 409 is this event, sent', async () => {
+      const testing = await bed.instance({}, { enqueueTimeoutMs: 300 });
+      const outcomes = collect(testing);
+      await testing.loops.flush();
+      const engine = testing.app.get(LoopsBackgroundDelivery);
+      const event = { eventName: 'signup', userId: 'user-10' };
+      const prepared = {
+        eventName: 'signup',
+        idempotencyKey: 'late-10',
+        keyChosenByCaller: false,
+        body: JSON.stringify(event),
+      };
+      redis.pause();
+      await expect(engine.add(prepared)).rejects.toMatchObject({ mayHaveBeenQueued: true });
+      redis.resume();
+      await until(() => outcomes.length === 1, 'the late add delivered');
+      // What retention (a small maxCount under load) may do before the held add is tried again.
+      await (await bed.queue().getJob('loops-late-10'))?.remove();
+
+      engine.enqueue(prepared);
+      await testing.loops.flush();
+      expect(server.accepted.map((accepted) => accepted.idempotencyKey)).toEqual(['late-10']);
+      // Not a failed LoopsIdempotencyConflictError inviting a resend: sent, then sent again as deduplicated.
+      expect(outcomes.map((outcome) => [outcome.status, outcome.status === 'sent' && outcome.deduplicated])).toEqual([
+        ['sent', false],
+        ['sent', true],
+      ]);
+    }, 30_000);
+
     it('an add held when the app stops, Redis answering nothing: reported failed as possibly queued', async () => {
       const testing = await bed.instance({ shutdownTimeoutMs: 2_000 }, { enqueueTimeoutMs: 200 });
       const outcomes = collect(testing);
