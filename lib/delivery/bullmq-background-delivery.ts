@@ -455,8 +455,9 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
       job.stalledCounter > 0 ? { ...data.earlier, made: true, unknown: true } : data.earlier;
     const signal = this.shutdownController.signal;
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const result = await this.telemetry.traceJobAttempt({ event: data, requestsBefore: data.requests, last }, () =>
-      this.sender.attempt(data, earlier, signal),
+    const result = await this.telemetry.traceJobAttempt(
+      { event: data, requestsBefore: data.requests, last, shutdown: signal },
+      () => this.sender.attempt(data, earlier, signal),
     );
     if (result.outcome === 'accepted') {
       this.awaitingReport.set(job.id as string, Date.now());

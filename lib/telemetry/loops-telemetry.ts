@@ -83,6 +83,8 @@ export interface JobAttempt {
   requestsBefore: number;
   /** No attempt follows this one if it fails (short of a rate limit, which does not use one up). */
   last: boolean;
+  /** Aborted at shutdown: an attempt that ends without delivering then puts its job back to waiting, not failed. */
+  shutdown: AbortSignal;
 }
 
 /**
@@ -352,6 +354,7 @@ export class LoopsTelemetry {
     if (requested && job.requestsBefore > 0) this.otel?.retries.add(1, this.modeAttributes(job.event, 'bullmq'));
     let outcome: LoopsTelemetryOutcome;
     if (result.outcome === 'accepted') outcome = result.deduplicated ? 'deduplicated' : 'sent';
+    else if (job.shutdown.aborted) outcome = 'retrying';
     else if (result.outcome === 'refused') outcome = 'failed';
     else if (result.outcome === 'retryable' && !result.rateLimited && job.last) outcome = 'failed';
     else outcome = 'retrying';

@@ -330,6 +330,31 @@ describeWithRedis('queue gauges with BullMQ', () => {
       await bed.tearDown();
     }
   }, 30_000);
+
+  it("a job's last attempt cut short by shutdown: its span says retrying, as the job goes back to waiting", async () => {
+    const bed = new BullMqTestBed(redis, server);
+    try {
+      server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+      const first = await bed.instance({ retry: { attempts: 1 }, shutdownTimeoutMs: 100 });
+      await first.loops.enqueueEventAsync({ eventName: 'cutShort', userId: 'u1' });
+      await until(() => server.eventRequests().length === 1, 'the request reached the server');
+      await bed.close(first);
+      expect(await bed.queue().getJobCounts('waiting', 'failed')).toEqual({ waiting: 1, failed: 0 });
+      server.respondWith(undefined);
+      const second = await bed.instance({ retry: { attempts: 1 } });
+      await second.loops.flush();
+
+      const outcomes = spanExporter
+        .getFinishedSpans()
+        .map(toSpanRecord)
+        .filter((span) => span.name === 'loops.send_event' && span.attributes['loops.event.name'] === 'cutShort')
+        .map((span) => span.attributes['loops.delivery.outcome']);
+      expect(outcomes).toEqual(['retrying', 'sent']);
+    } finally {
+      server.respondWith(undefined);
+      await bed.tearDown();
+    }
+  }, 30_000);
 });
 
 describe('names', () => {
