@@ -72,18 +72,24 @@ export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
 
   private async deliver(event: LoopsPreparedRequest): Promise<void> {
     const { signal } = this.shutdownController;
-    const result = await this.telemetry.traceDelivery(event, 'memory', () => this.sender.deliver(event, signal));
+    // Cut short by shutdown, it is a LoopsShutdownError for the span as for the outcome and its counter.
+    const result = await this.telemetry.traceDelivery(event, 'memory', async () => {
+      const delivered = await this.sender.deliver(event, signal);
+      if (delivered.ok || !signal.aborted) return delivered;
+      const cause = delivered.error;
+      return {
+        ...delivered,
+        error: new LoopsShutdownError('The app shut down while this event was being delivered', { cause }),
+      };
+    });
     if (result.ok)
       return this.reporter.sent(event, {
         attempts: result.attempts,
         deduplicated: result.deduplicated,
         dryRun: result.dryRun,
       });
-    const error = signal.aborted
-      ? new LoopsShutdownError('The app shut down while this event was being delivered', { cause: result.error })
-      : result.error;
-    error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
-    this.reporter.failed(event, error, result);
+    result.error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
+    this.reporter.failed(event, result.error, result);
   }
 }
 

@@ -153,6 +153,30 @@ describe('outcome counters', () => {
   });
 });
 
+describe('an in-memory delivery cut short by shutdown', () => {
+  it('is a LoopsShutdownError on its span as on its counter', async () => {
+    const testing = await boot({ shutdownTimeoutMs: 50 });
+    server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+    testing.loops.enqueueEvent({ eventName: 'cutAtShutdown', userId: 'u1' });
+    await until(() => server.eventRequests().length === 1, 'the request reached the server');
+    await testing.app.close();
+    apps.splice(apps.indexOf(testing), 1);
+    server.respondWith(undefined);
+
+    const span = spanExporter
+      .getFinishedSpans()
+      .map(toSpanRecord)
+      .find(
+        (record) => record.name === 'loops.send_event' && record.attributes['loops.event.name'] === 'cutAtShutdown',
+      );
+    const counted = (await collect()).find(
+      (point) => point.name === 'loops.events.settled' && point.attributes['loops.event.name'] === 'cutAtShutdown',
+    );
+    expect(counted?.attributes['error.type']).toBe('LoopsShutdownError');
+    expect(span?.attributes['error.type']).toBe('LoopsShutdownError');
+  });
+});
+
 describe('enqueue spans', () => {
   it('start with the first enqueue after an SDK registers, even when it registers after the app started', async () => {
     // An app that starts its SDK late: none is registered while the module is built.
