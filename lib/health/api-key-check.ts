@@ -4,6 +4,7 @@ import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import { acquireSlot } from '../delivery/acquire-slot';
 import type { LoopsApiKeyStatus } from '../interfaces/loops-api-key-status.interface';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
+import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 import { untilAborted } from '../utils/until-aborted';
 
@@ -21,6 +22,7 @@ export class ApiKeyCheck {
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly transport: LoopsTransport,
     private readonly limiter: LoopsRateLimiter,
+    private readonly telemetry: LoopsTelemetry,
   ) {}
 
   status(maxAgeMs: number): Promise<LoopsApiKeyStatus> {
@@ -74,6 +76,8 @@ export class ApiKeyCheck {
 
   private judge(response: LoopsTransportResponse): LoopsApiKeyStatus {
     const { status, headers, body } = response;
+    // Counted like every answer of Loops: a 429 here is one of the team's, and the budget left is news.
+    this.telemetry.answered(response);
     if (headers['x-ratelimit-remaining'] === '0' || status === 429) this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
     const checkedAt = new Date();
     if (status >= 200 && status < 300) {

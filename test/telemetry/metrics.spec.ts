@@ -153,6 +153,30 @@ describe('outcome counters', () => {
   });
 });
 
+describe('the API key check', () => {
+  it("counts Loops' 429 and the budget left, like any answer", async () => {
+    const testing = await createLoopsTestingApp(
+      server,
+      {},
+      {
+        transport: (real) => ({
+          send: (request) =>
+            request.url.endsWith('/api-key')
+              ? Promise.resolve({ status: 429, headers: { 'x-ratelimit-remaining': '3' }, body: { success: false } })
+              : real.send(request),
+        }),
+      },
+    );
+    apps.push(testing);
+    const before = pointValue(await collect(), 'loops.responses.rate_limited') ?? 0;
+
+    await expect(testing.loops.apiKeyStatus({ maxAgeMs: 0 })).resolves.toMatchObject({ state: 'unknown' });
+    const points = await collect();
+    expect((pointValue(points, 'loops.responses.rate_limited') ?? 0) - before).toBe(1);
+    expect(pointValue(points, 'loops.ratelimit.remaining')).toBe(3);
+  });
+});
+
 describe('an in-memory delivery cut short by shutdown', () => {
   it('is a LoopsShutdownError on its span as on its counter', async () => {
     const testing = await boot({ shutdownTimeoutMs: 50 });
