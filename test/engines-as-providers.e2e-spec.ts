@@ -111,6 +111,19 @@ class GatedLimiter extends LoopsRateLimiter {
   }
 }
 
+/** A limiter of the app's own whose store goes away after the first slot: every later acquire fails. */
+@Injectable()
+class FailingAfterFirstLimiter extends LoopsRateLimiter {
+  private granted = 0;
+
+  async acquire(): Promise<() => void> {
+    if (this.granted++ > 0) throw new Error('limiter store unreachable');
+    return () => undefined;
+  }
+
+  pauseFor(): void {}
+}
+
 @Controller('orders')
 class OrdersController {
   @Post()
@@ -207,4 +220,20 @@ it("a limiter of the app's own that ignores the signal still can't hold a send p
   expect(error).toMatchObject({ code: 'ETIMEDOUT' });
   expect(limiter.released).toBe(1);
   expect(server.requests).toHaveLength(0);
+});
+
+it('attempts count requests made: a retry that never got a slot is not one', async () => {
+  const booted = await boot([{ provide: LoopsRateLimiter, useClass: FailingAfterFirstLimiter }], 'forRoot', {
+    retry: { attempts: 3, minDelayMs: 10, maxDelayMs: 10 },
+  });
+  const loops = booted.get(LoopsEventsService);
+  const outcomes: LoopsDeliveryOutcome[] = [];
+  loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+  server.script({ kind: 'status', status: 503 });
+
+  loops.enqueueEvent({ eventName: 'signup', userId: 'u1' });
+  await loops.flush();
+
+  expect(server.requests).toHaveLength(1);
+  expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', attempts: 1 })]);
 });

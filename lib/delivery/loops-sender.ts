@@ -108,15 +108,18 @@ export class LoopsSender {
   ): Promise<LoopsDeliveryResult> {
     const { attempts: maxAttempts } = this.options.retry;
     let earlier = NO_EARLIER_ATTEMPTS;
+    // What results report as attempts: requests made, which an attempt that never got a rate-limit slot is not.
+    let requests = 0;
     for (let attempt = 1; ; attempt++) {
       const result = await attemptOnce(earlier);
+      if (result.outcome !== 'not-sent') requests++;
       if (result.outcome === 'accepted') {
-        return { ok: true, attempts: attempt, deduplicated: result.deduplicated, dryRun: false };
+        return { ok: true, attempts: requests, deduplicated: result.deduplicated, dryRun: false };
       }
       earlier = afterAttempt(earlier, result);
       const failed = (error: LoopsError) => {
         error.mayHaveBeenAccepted = earlier.unknown;
-        return { ok: false as const, error, attempts: attempt, mayHaveBeenAccepted: earlier.unknown };
+        return { ok: false as const, error, attempts: requests, mayHaveBeenAccepted: earlier.unknown };
       };
       if (signal?.aborted) return failed(abortedByCaller(signal));
       if (result.outcome !== 'retryable') return failed(result.error);
