@@ -128,6 +128,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     private readonly telemetry: LoopsTelemetry,
   ) {
     super();
+    telemetry.servesEngine('bullmq');
     this.bullmq = loadOptionalPeer<BullMq>('bullmq', 'delivery.queue');
     const { completed, failed } = delivery.retention;
     // Fail fast while Redis is away, instead of holding the command until it comes back.

@@ -27,6 +27,7 @@ export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
     private readonly telemetry: LoopsTelemetry,
   ) {
     super();
+    telemetry.servesEngine('memory');
     this.queue = new DeliveryQueue(options.queue.concurrency, options.queue.maxPending, (event) => this.deliver(event));
   }
 

@@ -12,7 +12,7 @@ import type {
   Tracer,
   TracerProvider,
 } from '@opentelemetry/api';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AttemptResult } from '../delivery/attempt-result';
 import type { LoopsDeliveryResult } from '../delivery/loops-sender';
 import type { TraceCarrier } from '../delivery/prepared-event';
@@ -22,7 +22,6 @@ import type { LoopsDeliveryOutcome } from '../interfaces/loops-delivery-outcome.
 import type { LoopsTransactionalOutcome } from '../interfaces/loops-transactional-outcome.interface';
 import type { LoopsQueueStatus } from '../interfaces/loops-queue-status.interface';
 import type { LoopsTransportResponse } from '../transport/loops-transport';
-import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { maskEmails } from '../utils/mask-email';
 import { tryLoadOptionalPeer } from '../utils/try-load-optional-peer';
 import {
@@ -101,10 +100,10 @@ export class LoopsTelemetry {
   private readonly observers: { callback: BatchObservableCallback; observables: ObservableGauge[] }[] = [];
   private readonly remainingObserver: ObservableCallback | undefined;
 
-  private readonly backgroundMode: 'memory' | 'bullmq';
+  /** The label of background events: the module's engines name themselves (`servesEngine`); the app's own is custom. */
+  private backgroundMode: 'memory' | 'bullmq' | 'custom' = 'custom';
 
-  constructor(@Inject(LOOPS_RESOLVED_OPTIONS) options: ResolvedLoopsOptions) {
-    this.backgroundMode = options.delivery.queue;
+  constructor() {
     const api = tryLoadOptionalPeer<OtelApi>('@opentelemetry/api');
     if (!api) return;
     const meter = api.metrics.getMeter(LOOPS_INSTRUMENTATION_SCOPE, version);
@@ -236,6 +235,11 @@ export class LoopsTelemetry {
       span.end();
       throw error;
     }
+  }
+
+  /** Called by the module's own engines: their events are labelled with their mode rather than `custom`. */
+  servesEngine(mode: 'memory' | 'bullmq'): void {
+    this.backgroundMode = mode;
   }
 
   /** Every answer from Loops to a send: 429s and the rate-limit budget left. */

@@ -26,8 +26,8 @@ export const METRIC_QUEUE_DEPTH = 'loops.queue.depth';
 export const METRIC_OLDEST_WAITING_AGE = 'loops.queue.oldest_waiting.age';
 export const METRIC_RATE_LIMIT_REMAINING = 'loops.ratelimit.remaining';
 
-/** How an event travels: `sendEvent`, or `enqueueEvent` through the in-memory queue or BullMQ. */
-export type LoopsDeliveryMode = 'awaited' | 'memory' | 'bullmq';
+/** How an event travels: `sendEvent`, or `enqueueEvent` through the in-memory queue, BullMQ or a queue of the app's. */
+export type LoopsDeliveryMode = 'awaited' | 'memory' | 'bullmq' | 'custom';
 
 /**
  * How a send ended: a span's `loops.delivery.outcome` and the `loops.events.settled` counter. `retrying` is a BullMQ

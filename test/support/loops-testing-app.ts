@@ -1,4 +1,4 @@
-import { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
+import { INestApplication, ModuleMetadata, type Provider, Type } from '@nestjs/common';
 import { AbstractHttpAdapter } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { LoopsEventsService, LoopsModule, LoopsModuleOptions, LoopsTransport } from '../../lib';
@@ -21,7 +21,7 @@ export interface LoopsTestingApp {
  */
 export async function createLoopsTestingApp(
   server: LoopsCompatibleServer,
-  options: Partial<LoopsModuleOptions> = {},
+  options: Partial<LoopsModuleOptions> & { extraProviders?: Provider[] } = {},
   metadata: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'> & {
     /** Replaces the module's transport, e.g. with one that wraps the real one to misbehave on purpose. */
     transport?: (real: HttpLoopsTransport) => LoopsTransport;
