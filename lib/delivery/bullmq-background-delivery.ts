@@ -89,6 +89,9 @@ interface EnqueueRecord {
 
 const MAY_HAVE_BEEN_DELIVERED: EarlierAttempts = { made: true, unknown: true };
 
+/** BullMQ keeps a job's stall count in the job's hash, as `stc`. */
+const RESET_STALL_COUNT = "return redis.call('HDEL', KEYS[1], 'stc')";
+
 /**
  * Events wait as jobs in Redis, named by their idempotency key, and workers in every instance deliver them. One job
  * attempt is one request: BullMQ's attempts and backoff do the retrying, so a job waiting to be retried holds no
@@ -302,10 +305,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     let retried = 0;
     for (const job of jobs) {
       // Another instance may have retried it since it was read: then it is no longer in the failed set.
-      const moved = await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
-        () => true,
-        () => false,
-      );
+      const moved = await this.retryFailedJob(job, { resetAttemptsMade: true, resetAttemptsStarted: true });
       if (moved) retried++;
     }
     return retried;
@@ -439,14 +439,26 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
       }
       if (state !== 'failed' || signal.aborted) return;
       // Retried by another instance between the two reads: look again.
-      if (
-        await job.retry('failed', { resetAttemptsMade: true }).then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
+      if (await this.retryFailedJob(job, { resetAttemptsMade: true })) return;
     }
+  }
+
+  /**
+   * A failed job back to waiting with fresh attempts; false when it was no longer failed (another instance retried
+   * it). BullMQ's retry keeps the job's stall count, so a job that failed for stalling would fail again at its next
+   * stall: the count goes too (what a stall may have sent is kept in the job's `earlier`).
+   */
+  private async retryFailedJob(
+    job: LoopsJob,
+    reset: { resetAttemptsMade: true; resetAttemptsStarted?: true },
+  ): Promise<boolean> {
+    try {
+      await job.retry('failed', reset);
+    } catch {
+      return false;
+    }
+    await this.queueClient.eval(RESET_STALL_COUNT, 1, this.queue.toKey(job.id as string)).catch(() => undefined);
+    return true;
   }
 
   private async process(job: LoopsJob, token: string | undefined): Promise<JobResult> {

@@ -274,6 +274,27 @@ describeWithRedis('durable delivery with BullMQ', () => {
       expect(await testing.loops.failedEvents()).toEqual([]);
     }, 30_000);
 
+    it("a replayed job starts with no stalls counted, so a job that failed for stalling isn't failed by its next one", async () => {
+      const testing = await bed.instance({ retry: false });
+      server.script({ kind: 'status', status: 400, body: { success: false, message: 'Bad event' } });
+      const failedKey = await testing.loops.enqueueEventAsync(userEvent(1));
+      await testing.loops.flush();
+      const jobs = bed.queue();
+      // What BullMQ's stalled check leaves on a job taken back from stopped instances, up to the limit.
+      const client = new Redis(redis.connection);
+      try {
+        await client.hset(jobs.toKey(`loops-${failedKey}`), 'stc', 4);
+      } finally {
+        client.disconnect();
+      }
+      expect((await jobs.getJob(`loops-${failedKey}`))?.stalledCounter).toBe(4);
+
+      expect(await testing.loops.retryFailed()).toBe(1);
+      await testing.loops.flush();
+      expectDeliveredExactlyOnce(server, ['user-1']);
+      expect((await jobs.getJob(`loops-${failedKey}`))?.stalledCounter).toBe(0);
+    }, 30_000);
+
     it('Redis answering nothing: a late add is delivered once and reported once, never "failed" as well; flush keeps to its timeout meanwhile', async () => {
       const testing = await bed.instance({}, { enqueueTimeoutMs: 300 });
       const outcomes = collect(testing);
