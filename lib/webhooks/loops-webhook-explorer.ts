@@ -35,7 +35,8 @@ export class LoopsWebhookExplorer {
         const topics = this.topicsOf(prototype, method);
         if (!topics) continue;
         const key = `${encodeURIComponent(instance.constructor.name)}.${encodeURIComponent(method)}`;
-        if (!wrapper.isDependencyTreeStatic()) {
+        // A transient provider counts as static, but its instance here is a bare prototype its constructor never ran on.
+        if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) {
           this.logger.warn(`${key} is not a singleton provider (request or transient scope): it never runs`);
           continue;
         }
