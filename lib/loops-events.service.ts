@@ -72,6 +72,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
       this.options.sendTimeoutMs,
       options.signal,
       'accept the event',
+      prepared.idempotencyKey,
       (signal) => this.telemetry.traceDelivery(prepared, 'awaited', () => this.sender.deliver(prepared, signal)),
     );
     return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };

@@ -44,6 +44,21 @@ describe.each(LOOPS_IDEMPOTENCY_RULES)('idempotency when Loops follows the %s ru
     expectDeliveredExactlyOnce(server, ['user-1']);
   });
 
+  it('a send that failed after an attempt may have been accepted carries its generated key: sent again with it, delivered once', async () => {
+    const once = await createLoopsTestingApp(server, { retry: { ...quickRetry, attempts: 2 } });
+    try {
+      // The first attempt is accepted and its answer lost; the second meets a 503 from the load balancer.
+      server.script({ kind: 'accept-then-drop' }, { kind: 'status', status: 503, rawBody: '<html>busy</html>' });
+      const error = await once.loops.sendEvent(event).catch((thrown: unknown) => thrown);
+      expect(error).toMatchObject({ mayHaveBeenAccepted: true, idempotencyKey: expect.any(String) });
+
+      await once.loops.sendEvent(event, { idempotencyKey: (error as { idempotencyKey: string }).idempotencyKey });
+      expectDeliveredExactlyOnce(server, ['user-1']);
+    } finally {
+      await once.app.close();
+    }
+  });
+
   it('a key you chose that Loops already has, on the first request: delivered, deduplicated', async () => {
     expect(await sendDirectly(server, 'order-42', { ...event, eventProperties: { total: 41 } })).toBe(200);
     const result = await testing.loops.sendEvent(event, { idempotencyKey: 'order-42' });

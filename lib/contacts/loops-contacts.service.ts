@@ -106,7 +106,7 @@ export class LoopsContactsService {
   }
 
   private run<T>(call: LoopsCall<T>, options: LoopsContactCallOptions) {
-    return sendWithin(this.options.sendTimeoutMs, options.signal, 'answer the contact call', (signal) =>
+    return sendWithin(this.options.sendTimeoutMs, options.signal, 'answer the contact call', undefined, (signal) =>
       this.sender.call(call, signal),
     );
   }

@@ -11,12 +11,14 @@ interface Failure {
 /**
  * Runs an awaited send within `sendTimeoutMs`, limiter waits, attempts and backoffs included, and the caller's
  * `signal`: resolves with the success, or throws what it failed with; a `LoopsNetworkError` with code `ETIMEDOUT` when
- * the time ran out, whatever it was spent on.
+ * the time ran out, whatever it was spent on. The error carries `idempotencyKey`, when the send had one: the caller
+ * may not have chosen it, and sending again with it is what never delivers twice.
  */
 export async function sendWithin<TResult extends { ok: true } | Failure>(
   sendTimeoutMs: number,
   callerSignal: AbortSignal | undefined,
   what: string,
+  idempotencyKey: string | undefined,
   run: (signal: AbortSignal) => Promise<TResult>,
 ): Promise<Extract<TResult, { ok: true }>> {
   const deadline = new AbortController();
@@ -25,13 +27,16 @@ export async function sendWithin<TResult extends { ok: true } | Failure>(
   try {
     const result: { ok: true } | Failure = await run(signal);
     if (result.ok) return result as Extract<TResult, { ok: true }>;
-    if (!deadline.signal.aborted || callerSignal?.aborted) throw result.error;
-    const error = new LoopsNetworkError(
-      `Loops did not ${what} within sendTimeoutMs (${sendTimeoutMs} ms)`,
-      'ETIMEDOUT',
-      result.error,
-    );
-    error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
+    let error = result.error;
+    if (deadline.signal.aborted && !callerSignal?.aborted) {
+      error = new LoopsNetworkError(
+        `Loops did not ${what} within sendTimeoutMs (${sendTimeoutMs} ms)`,
+        'ETIMEDOUT',
+        error,
+      );
+      error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
+    }
+    if (idempotencyKey !== undefined) error.idempotencyKey = idempotencyKey;
     throw error;
   } finally {
     clearTimeout(timer);

@@ -5,7 +5,7 @@ import { LoopsApiError, LoopsApiErrorDetails } from './loops-api.error';
 export class LoopsIdempotencyConflictError extends LoopsApiError {
   constructor(
     details: LoopsApiErrorDetails,
-    readonly idempotencyKey: string,
+    override readonly idempotencyKey: string,
   ) {
     // Keys often name their contact (`trialEnding-ada@example.com`): the message, which ends up in logs, masks it.
     super(details, maskEmails(`Loops already received an event with idempotency key "${idempotencyKey}" (409)`));

@@ -6,7 +6,7 @@ import { LoopsError } from './loops.error';
  * that never delivers it twice.
  */
 export class LoopsQueueUnavailableError extends LoopsError {
-  readonly idempotencyKey?: string;
+  override readonly idempotencyKey?: string;
   readonly mayHaveBeenQueued: boolean;
 
   constructor(

@@ -5,6 +5,11 @@ export class LoopsError extends Error {
    * Loops may have accepted the event after all. Sending it again with the same key never delivers it twice.
    */
   mayHaveBeenAccepted = false;
+  /**
+   * On the error an awaited send (`sendEvent`, `LoopsTransactionalService.send`) failed with: the key its attempts
+   * carried, yours or the generated one, to send it again with when `mayHaveBeenAccepted` is true.
+   */
+  idempotencyKey?: string;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

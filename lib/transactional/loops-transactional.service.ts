@@ -56,6 +56,7 @@ export class LoopsTransactionalService {
       this.options.sendTimeoutMs,
       options.signal,
       'accept the transactional email',
+      prepared.idempotencyKey,
       (signal) => this.telemetry.traceDelivery(prepared, 'awaited', () => this.sender.deliver(prepared, signal)),
     );
     return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
