@@ -8,7 +8,7 @@ import type { LoopsPreparedEvent } from './delivery/prepared-event';
 import { LOOPS_REDIS_CONNECTION, type RedisConnection } from './delivery/redis-connection';
 import { sendWithin } from './delivery/send-within';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
-import { validateIdempotencyKey, validateSendEvent } from './dto/validate-send-event';
+import { findIdempotencyKeyIssues, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
 import { LoopsQueueUnavailableError } from './errors/loops-queue-unavailable.error';
 import { ApiKeyCheck } from './health/api-key-check';
@@ -249,8 +249,8 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): LoopsPreparedEvent {
-    const chosen = validateIdempotencyKey(idempotencyKey);
-    const dto = validateSendEvent(event);
+    const dto = validateSendEvent(event, findIdempotencyKeyIssues(idempotencyKey));
+    const chosen = idempotencyKey;
     this.options.catalog?.enforce(dto, this.log.catalogViolations);
     return {
       eventName: dto.eventName,

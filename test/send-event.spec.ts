@@ -6,6 +6,7 @@ import {
   LoopsEventsService,
   LoopsNetworkError,
   LoopsRateLimitError,
+  LoopsTransactionalService,
   LoopsValidationError,
   SendEventDto,
   type SendEventInput,
@@ -244,6 +245,25 @@ describe('validation, before any network I/O', () => {
       loops.sendEvent({ eventName: 'x', userId: 'u' }, { idempotencyKey }),
     )) as LoopsValidationError;
     expect(error.errors[0]).toMatchObject({ path: 'idempotencyKey', rule: 'idempotencyKey' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("reports a bad idempotencyKey together with the event's own issues, for events and transactional emails", async () => {
+    const paths = async (sending: Promise<unknown>) =>
+      ((await rejection(sending)) as LoopsValidationError).errors.map((issue) => issue.path);
+
+    expect(await paths(loops.sendEvent({ eventName: 'a:b', email: 'nope' }, { idempotencyKey: 'has space' }))).toEqual([
+      'eventName',
+      'email',
+      'idempotencyKey',
+    ]);
+    expect(
+      await paths(
+        testing.app
+          .get(LoopsTransactionalService)
+          .send({ transactionalId: '', email: 'ada@example.com' }, { idempotencyKey: 'has space' }),
+      ),
+    ).toEqual(['transactionalId', 'idempotencyKey']);
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -6,7 +6,7 @@ import { LoopsSender } from '../delivery/loops-sender';
 import type { LoopsPreparedTransactional } from '../delivery/prepared-transactional';
 import { sendWithin } from '../delivery/send-within';
 import type { SendTransactionalDto, SendTransactionalInput } from '../dto/send-transactional.dto';
-import { validateIdempotencyKey } from '../dto/validate-send-event';
+import { findIdempotencyKeyIssues } from '../dto/validate-send-event';
 import { validateSendTransactional } from '../dto/validate-send-transactional';
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
 import type {
@@ -112,8 +112,8 @@ export class LoopsTransactionalService {
     input: SendTransactionalInput | SendTransactionalDto,
     idempotencyKey: string | undefined,
   ): LoopsPreparedTransactional {
-    const chosen = validateIdempotencyKey(idempotencyKey);
-    const valid = validateSendTransactional(input);
+    const valid = validateSendTransactional(input, findIdempotencyKeyIssues(idempotencyKey));
+    const chosen = idempotencyKey;
     return {
       kind: 'transactional',
       transactionalId: valid.transactionalId,
