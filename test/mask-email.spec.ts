@@ -12,6 +12,8 @@ describe('maskEmails', () => {
     ['mailto:jane@example.com', 'mailto:j***@example.com'],
     ['jane\u3000doe@example.com', 'j***@example.com'],
     ['jöhn@exämple.com', 'j***@exämple.com'],
+    ['for rahul@example.भारत', 'for r***@example.भारत'],
+    ['priya@हिंदी.com.', 'p***@हिंदी.com.'],
     ['j***@example.com', 'j***@example.com'],
     ['no address @ all', 'no address @ all'],
   ])('%s -> %s', (text, masked) => {
@@ -25,6 +27,7 @@ describe('maskEmails', () => {
     ['a@a@…', 'a@'.repeat(2 ** 19)],
     ['base64', 'ab+/='.repeat(2 ** 18)],
     ['quotes', '"a'.repeat(2 ** 19)],
+    ['a@ and one-letter labels', `a@${'b.'.repeat(2 ** 19)}`],
   ])('gets through a 1 MiB line without spaces or an address (%s)', (_name, line) => {
     expect(maskEmails(line)).toBe(line);
   });
