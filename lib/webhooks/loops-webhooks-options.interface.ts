@@ -12,7 +12,8 @@ export interface LoopsWebhookDeduplicationOptions {
   maxEntries?: number;
   /**
    * How long a handler's claim on a message lasts while it runs: a redelivery arriving meanwhile gets 409. It
-   * is the bound for a handler that never settles, or whose process died (Redis). Default 120 seconds.
+   * is the bound for a handler that never settles, or whose process died (Redis), so it also lapses under a handler
+   * that is merely slow: keep it above your slowest handler's time. Default 120 seconds.
    */
   claimSeconds?: number;
 }
