@@ -359,10 +359,18 @@ export class LoopsCompatibleServer {
       receivedOrder: ++this.stamps,
     };
     this.requests.push(record);
-    response.once('close', () => {
+    // Stamped at the first sign of the end. A client that gives up closes its connection, and the socket reads that
+    // end as soon as it arrives, but the response's 'close' waits for a later phase of the event loop: on a busy
+    // machine, a retry read in between would look as if it overlapped the request it replaced.
+    const socket = request.socket;
+    const ended = () => {
+      socket.off('end', ended);
+      if (record.closedOrder !== undefined) return;
       record.closedAt = this.clock();
       record.closedOrder = ++this.stamps;
-    });
+    };
+    socket.once('end', ended);
+    response.once('close', ended);
     this.requestsBySocket.get(request.socket)?.push(record);
     try {
       const tooLarge = await this.readBody(request, record);
