@@ -92,6 +92,12 @@ describe('sends checked against the catalog', () => {
       ],
     ],
     [
+      'a required property set to undefined, which JSON leaves out',
+      // Typed as an app with this catalog registered would type it: an optional property takes undefined.
+      { ...signup, eventProperties: { ...signup.eventProperties, plan: undefined } } as unknown as SendEventInput,
+      ['eventProperties.plan catalogRequired: eventProperties.plan is required of "signup" by the event catalog'],
+    ],
+    [
       'values of the wrong types',
       { ...signup, eventProperties: { plan: 1, seats: '3', trial: 'yes', trialEndsAt: 1764547200000 } },
       [
@@ -155,9 +161,29 @@ describe('sends checked against the catalog', () => {
       mailingLists: { cl_news: true },
     });
     await loops.sendEvent({ eventName: 'accountDeleted', userId: 'u1', eventProperties: {} });
+    // What an optional value read off a record gives (TypeScript's optional properties take undefined): left out.
+    const coupon: string | undefined = undefined;
+    await loops.sendEvent({
+      ...signup,
+      eventProperties: { ...signup.eventProperties, coupon },
+      contactProperties: { plan: undefined, seats: 2 },
+      mailingLists: { cl_news: undefined, cl_unknown: undefined },
+    } as unknown as SendEventInput);
 
-    expect(server.accepted.map((event) => event.body.eventName)).toEqual(['signup', 'signup', 'accountDeleted']);
+    expect(server.accepted.map((event) => event.body.eventName)).toEqual([
+      'signup',
+      'signup',
+      'accountDeleted',
+      'signup',
+    ]);
     expect(server.accepted[1].body).toMatchObject({ firstName: 'Ada', seats: null, mailingLists: { cl_news: true } });
+    expect(server.accepted[3].body).toEqual({
+      eventName: 'signup',
+      email: 'ada@example.com',
+      seats: 2,
+      eventProperties: { plan: 'pro', seats: 3, trial: true, trialEndsAt: '2026-12-01T00:00:00.000Z' },
+      mailingLists: {},
+    });
   });
 
   it('leaves contact properties and mailing lists unchecked when the catalog does not declare them', async () => {

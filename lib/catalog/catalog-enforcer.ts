@@ -110,7 +110,8 @@ export class CatalogEnforcer {
 
   private findMailingListIssues(lists: Record<string, unknown> | undefined): LoopsValidationIssue[] {
     const issues: LoopsValidationIssue[] = [];
-    for (const id of Object.keys(lists ?? {})) {
+    for (const [id, subscribed] of Object.entries(lists ?? {})) {
+      if (subscribed === undefined) continue;
       if (this.mailingListIds && !this.mailingListIds.has(id)) {
         issues.push({
           path: `mailingLists.${id}`,
@@ -130,6 +131,8 @@ export class CatalogEnforcer {
     const sent = event.eventProperties ?? {};
     const of = `of "${event.eventName}"`;
     for (const [property, value] of Object.entries(sent)) {
+      // Undefined is left out of the body, as JSON leaves it out: absent, as the required check below sees it too.
+      if (value === undefined) continue;
       const path = `eventProperties.${property}`;
       const declaration = declared.get(property);
       if (!declaration) {
@@ -143,7 +146,7 @@ export class CatalogEnforcer {
       }
     }
     for (const [property, declaration] of declared) {
-      if (!declaration.optional && !Object.hasOwn(sent, property)) {
+      if (!declaration.optional && (!Object.hasOwn(sent, property) || sent[property] === undefined)) {
         const path = `eventProperties.${property}`;
         issues.push({ path, rule: 'catalogRequired', message: `${path} is required ${of} by the event catalog` });
       }
@@ -159,6 +162,7 @@ export class CatalogEnforcer {
     if (!declared || !sent) return [];
     const issues: LoopsValidationIssue[] = [];
     for (const [property, value] of Object.entries(sent)) {
+      if (value === undefined) continue;
       const path = `${field}.${property}`;
       const type = declared.get(property);
       if (!type) {

@@ -59,6 +59,8 @@ function findPropertiesIssues(value: unknown): LoopsValidationIssue[] {
     if (CONTACT_BODY_KEYS.includes(key)) {
       return [issue(path, 'fixedKey', `${path} clashes with the "${key}" field of the call: set it there`)];
     }
+    // Left out of the body, as JSON leaves it out.
+    if (property === undefined) return [];
     if (Object.hasOwn(BUILT_IN_CONTACT_PROPERTIES, key)) return findBuiltInIssues(path, key, property);
     if (property === null || typeof property === 'boolean') return [];
     if (typeof property === 'string') return findLengthIssues(path, property);

@@ -128,6 +128,8 @@ function findKeyIssue(field: PropertyMapField, key: string, path: string): Loops
 }
 
 function findMapValueIssues(field: PropertyMapField, value: unknown, path: string): LoopsValidationIssue[] {
+  // Left out of the body, as JSON leaves it out: `{ coupon: user.coupon }` for an optional property.
+  if (value === undefined) return [];
   if (field === 'mailingLists') {
     return typeof value === 'boolean'
       ? []

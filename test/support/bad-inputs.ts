@@ -244,12 +244,6 @@ export const BAD_INPUTS: readonly BadInput[] = [
     rule: 'isPropertyValue',
   },
   {
-    name: 'undefined in eventProperties',
-    event: { ...id, eventProperties: { plan: undefined } },
-    path: 'eventProperties.plan',
-    rule: 'isPropertyValue',
-  },
-  {
     name: 'function value',
     event: { ...id, eventProperties: { callback: () => 1 } },
     path: 'eventProperties.callback',
