@@ -446,18 +446,26 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   /**
    * A failed job back to waiting with fresh attempts; false when it was no longer failed (another instance retried
    * it). BullMQ's retry keeps the job's stall count, so a job that failed for stalling would fail again at its next
-   * stall: the count goes too (what a stall may have sent is kept in the job's `earlier`).
+   * stall: the count goes too, while the job is still failed and no worker can take it. A stall is the only record
+   * that an instance died mid-request, so it is first written into the job's `earlier`: a 409 then is this event.
    */
   private async retryFailedJob(
     job: LoopsJob,
     reset: { resetAttemptsMade: true; resetAttemptsStarted?: true },
   ): Promise<boolean> {
+    if (job.stalledCounter > 0) {
+      try {
+        await job.updateData({ ...job.data, earlier: MAY_HAVE_BEEN_DELIVERED });
+        await this.queueClient.eval(RESET_STALL_COUNT, 1, this.queue.toKey(job.id as string));
+      } catch {
+        // Left as it is: the count then still says a request may have gone out, and only fails the job sooner.
+      }
+    }
     try {
       await job.retry('failed', reset);
     } catch {
       return false;
     }
-    await this.queueClient.eval(RESET_STALL_COUNT, 1, this.queue.toKey(job.id as string)).catch(() => undefined);
     return true;
   }
 
