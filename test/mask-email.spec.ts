@@ -14,6 +14,9 @@ describe('maskEmails', () => {
     ['jöhn@exämple.com', 'j***@exämple.com'],
     ['for rahul@example.भारत', 'for r***@example.भारत'],
     ['priya@हिंदी.com.', 'p***@हिंदी.com.'],
+    // isEmail refuses a top-level domain without a letter: versions and IP addresses stay readable.
+    ['npm i bullmq@5.34.10', 'npm i bullmq@5.34.10'],
+    ['ssh root@10.0.0.12', 'ssh root@10.0.0.12'],
     ['j***@example.com', 'j***@example.com'],
     ['no address @ all', 'no address @ all'],
   ])('%s -> %s', (text, masked) => {
@@ -28,6 +31,7 @@ describe('maskEmails', () => {
     ['base64', 'ab+/='.repeat(2 ** 18)],
     ['quotes', '"a'.repeat(2 ** 19)],
     ['a@ and one-letter labels', `a@${'b.'.repeat(2 ** 19)}`],
+    ['a@ and numeric labels', `a@${'12345.'.repeat(2 ** 17)}`],
   ])('gets through a 1 MiB line without spaces or an address (%s)', (_name, line) => {
     expect(maskEmails(line)).toBe(line);
   });

@@ -3,12 +3,13 @@
  * the whole run of characters before the `@` back to a space or a delimiter no unquoted local part holds: an address
  * may use `!#$%&'*+/=?^{|}~` and letters of any script (`jöhn@exämple.com` passes class-validator's isEmail). So a
  * prefix glued to an address goes too (`key=jane@…` -> `k***@…`). Not masked whole: a quoted local part holding an
- * escaped quote. The domain is any dotted run up to a delimiter, not only letters: isEmail takes domains in any
- * script, with marks (`example.भारत`), so masking must not be narrower than validation. A match starts only where a run
- * starts, which keeps a long line without spaces linear.
+ * escaped quote. The domain is any dotted run up to a delimiter whose last label holds a letter: isEmail takes
+ * domains in any script, with marks (`example.भारत`), so masking must not be narrower than validation, nor take
+ * `bullmq@5.34.10` or `root@10.0.0.12`, which it refuses. A match starts only where a run starts, which keeps a long
+ * line without spaces linear.
  */
 const EMAIL_IN_TEXT =
-  /(?:(\\?)"([^"\r\n]*)\1"|(?<![^ \t\n\r\f\v"(),:;<>[\]\\@])([^ \t\n\r\f\v"(),:;<>[\]\\@]+))@([^ \t\n\r\f\v"(),:;<>[\]\\@]+\.[^ \t\n\r\f\v"(),:;<>[\]\\@.]{2,})/gu;
+  /(?:(\\?)"([^"\r\n]*)\1"|(?<![^ \t\n\r\f\v"(),:;<>[\]\\@])([^ \t\n\r\f\v"(),:;<>[\]\\@]+))@([^ \t\n\r\f\v"(),:;<>[\]\\@]+\.(?=[^ \t\n\r\f\v"(),:;<>[\]\\@.]*[\p{L}\p{M}])[^ \t\n\r\f\v"(),:;<>[\]\\@.]{2,})/gu;
 
 /** `jane.doe@example.com` -> `j***@example.com`: enough to tell contacts apart in a log, not to read them. */
 export function maskEmails(text: string): string {
