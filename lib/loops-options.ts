@@ -226,7 +226,7 @@ function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
 function readRetention(value: unknown, option: string, maxAgeMs: number, maxCount: number | undefined) {
   const retention = readObject(value, option, RETENTION_OPTIONS);
   return {
-    maxAgeMs: readNumber(retention.maxAgeMs, `${option}.maxAgeMs`, maxAgeMs, { min: 1_000 }),
+    maxAgeMs: readNumber(retention.maxAgeMs, `${option}.maxAgeMs`, maxAgeMs, { min: 1_000, integer: true }),
     maxCount:
       retention.maxCount === undefined
         ? maxCount

@@ -309,6 +309,11 @@ describe('LoopsModule', () => {
         /"delivery.lockDurationMs": must be a whole number of milliseconds >= 100/,
       ],
       [
+        'fractional retention maxAgeMs',
+        { delivery: { queue: 'bullmq', connection: {}, retention: { completed: { maxAgeMs: 86_400_000.5 } } } },
+        /"delivery.retention.completed.maxAgeMs": must be an integer \(got 86400000.5\)/,
+      ],
+      [
         // Redis refuses a fractional expiry halfway through BullMQ's scripts, leaving the job active without a lock.
         'fractional delivery.lockDurationMs',
         { delivery: { queue: 'bullmq', connection: {}, lockDurationMs: 1000.5 } },
