@@ -340,22 +340,26 @@ describeWithRedis('durable delivery with BullMQ', () => {
       );
     }, 30_000);
 
-    it('an event whose add got no answer, handed to enqueue after its job completed, is reported once', async () => {
+    /**
+     * An event added straight to the engine while Redis answers nothing (the add may have landed), then Redis back
+     * and the job delivered: what an engine's later `enqueue` of the same event object must cope with.
+     */
+    async function deliveredLateAdd(idempotencyKey: string, userId: string) {
       const testing = await bed.instance({}, { enqueueTimeoutMs: 300 });
       const outcomes = collect(testing);
       await testing.loops.flush();
       const engine = testing.app.get(LoopsBackgroundDelivery);
-      const event = { eventName: 'signup', userId: 'user-9' };
-      const prepared = {
-        eventName: 'signup',
-        idempotencyKey: 'late-9',
-        keyChosenByCaller: false,
-        body: JSON.stringify(event),
-      };
+      const body = JSON.stringify({ eventName: 'signup', userId });
+      const prepared = { eventName: 'signup', idempotencyKey, keyChosenByCaller: false, body };
       redis.pause();
       await expect(engine.add(prepared)).rejects.toMatchObject({ mayHaveBeenQueued: true });
       redis.resume();
       await until(() => outcomes.length === 1, 'the late add delivered');
+      return { testing, engine, prepared, outcomes };
+    }
+
+    it('an event whose add got no answer, handed to enqueue after its job completed, is reported once', async () => {
+      const { testing, engine, prepared, outcomes } = await deliveredLateAdd('late-9', 'user-9');
 
       // What the interceptor's hand-over does with such an event: the same object, so the job is its own.
       engine.enqueue(prepared);
@@ -367,21 +371,7 @@ describeWithRedis('durable delivery with BullMQ', () => {
     }, 30_000);
 
     it('a late add whose delivered job retention removed before the add was tried again: the 409 is this event, sent', async () => {
-      const testing = await bed.instance({}, { enqueueTimeoutMs: 300 });
-      const outcomes = collect(testing);
-      await testing.loops.flush();
-      const engine = testing.app.get(LoopsBackgroundDelivery);
-      const event = { eventName: 'signup', userId: 'user-10' };
-      const prepared = {
-        eventName: 'signup',
-        idempotencyKey: 'late-10',
-        keyChosenByCaller: false,
-        body: JSON.stringify(event),
-      };
-      redis.pause();
-      await expect(engine.add(prepared)).rejects.toMatchObject({ mayHaveBeenQueued: true });
-      redis.resume();
-      await until(() => outcomes.length === 1, 'the late add delivered');
+      const { testing, engine, prepared, outcomes } = await deliveredLateAdd('late-10', 'user-10');
       // What retention (a small maxCount under load) may do before the held add is tried again.
       await (await bed.queue().getJob('loops-late-10'))?.remove();
 

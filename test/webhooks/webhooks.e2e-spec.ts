@@ -490,26 +490,26 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
 
     // A transient provider's instance seen at start-up is a bare prototype whose constructor never ran: calling a
     // handler on it failed every delivery with a 500.
-    it.each([Scope.REQUEST, Scope.TRANSIENT])(
-      'warns of a handler on a provider of scope %s, which never runs',
-      async (scope) => {
-        @Injectable({ scope })
-        class ScopedBounces {
-          static runs = 0;
-          @OnLoopsWebhook('email.hardBounced')
-          hardBounced(): void {
-            ScopedBounces.runs++;
-          }
+    it.each([
+      ['request', Scope.REQUEST],
+      ['transient', Scope.TRANSIENT],
+    ])('warns of a handler on a %s-scoped provider, which never runs', async (_name, scope) => {
+      @Injectable({ scope })
+      class ScopedBounces {
+        static runs = 0;
+        @OnLoopsWebhook('email.hardBounced')
+        hardBounced(): void {
+          ScopedBounces.runs++;
         }
-        await boot({ providers: [RecordingHandlers, AuditTrail, ScopedBounces] });
-        expect(logger.texts('warn')).toContainEqual(
-          expect.stringContaining('ScopedBounces.hardBounced is not a singleton provider'),
-        );
-        expect((await postLoopsWebhook(app, hardBounced())).status).toBe(204);
-        expect(handlers.handled).toHaveLength(2);
-        expect(ScopedBounces.runs).toBe(0);
-      },
-    );
+      }
+      await boot({ providers: [RecordingHandlers, AuditTrail, ScopedBounces] });
+      expect(logger.texts('warn')).toContainEqual(
+        expect.stringContaining('ScopedBounces.hardBounced is not a singleton provider'),
+      );
+      expect((await postLoopsWebhook(app, hardBounced())).status).toBe(204);
+      expect(handlers.handled).toHaveLength(2);
+      expect(ScopedBounces.runs).toBe(0);
+    });
 
     it('refuses to start when two handler classes share a name, but runs a class provided twice once', async () => {
       const bouncesClass = (): Type => {
