@@ -323,6 +323,24 @@ declare module 'nestjs-loops' {
     expect(readFileSync(join(dir, 'generated/catalog.ts'), 'utf8')).toContain('export const catalog');
   });
 
+  it('leaves the file it replaces whole when the new one can not be written, and says so', async () => {
+    expect((await cli(['pull'])).code).toBe(0);
+    const before = catalogFile();
+    server.account.seed({ ...account, mailingLists: [...account.mailingLists!, { id: 'cl_new', name: 'New list' }] });
+    // A write that fails half-way, as on a full disk: the place of the file written beside the target is taken.
+    mkdirSync(join(dir, `src/loops.catalog.ts.${process.pid}.tmp`));
+
+    const { code, err } = await cli(['pull']);
+
+    expect(code).toBe(2);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^nestjs-loops: src\/loops\.catalog\.ts could not be written \(.+\); the previous file is unchanged$/,
+      ),
+    ]);
+    expect(catalogFile()).toBe(before);
+  });
+
   it('warns, and still pulls, when the file it replaces can not be read', async () => {
     writeFileSync(join(dir, 'catalog.ts'), 'export const catalog = {');
 
@@ -449,7 +467,7 @@ describe('check', () => {
   });
 
   // ES module catalogs (.mjs) load through Node's require(esm), which jest replaces: test/compat runs one.
-  it('loads catalogs written in CommonJS, and in TypeScript importing another TypeScript file', async () => {
+  it('loads catalogs written in CommonJS, in TypeScript importing another TypeScript file, and as the module itself', async () => {
     writeFileSync(join(dir, 'catalog.cjs'), `module.exports = { catalog: ${JSON.stringify(pulledCatalog)} };`);
     writeFileSync(
       join(dir, 'lists.ts'),
@@ -465,7 +483,14 @@ describe('check', () => {
       ].join('\n'),
     );
 
-    for (const file of ['catalog.cjs', 'app.catalog.ts']) {
+    // The module itself as the catalog: CommonJS's module.exports, TypeScript's export =.
+    writeFileSync(join(dir, 'whole.cjs'), `module.exports = ${JSON.stringify(pulledCatalog)};`);
+    writeFileSync(
+      join(dir, 'whole.catalog.ts'),
+      `import { defineLoopsEvents } from 'nestjs-loops';\nexport = defineLoopsEvents(${JSON.stringify(pulledCatalog)});\n`,
+    );
+
+    for (const file of ['catalog.cjs', 'app.catalog.ts', 'whole.cjs', 'whole.catalog.ts']) {
       expect(await cli(['check', '--catalog', file])).toMatchObject({ code: 0, err: [] });
     }
   });

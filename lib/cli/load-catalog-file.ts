@@ -55,6 +55,8 @@ export function loadCatalogFile(file: string, cwd: string): LoadedCatalog {
 }
 
 function pickCatalog(exports: Record<string, unknown>, displayPath: string): unknown {
+  // `module.exports = defineLoopsEvents(...)` or TypeScript's `export =`: the module is the catalog.
+  if (Object.hasOwn(exports, 'events')) return exports;
   if (exports.catalog !== undefined) return exports.catalog;
   if (exports.default !== undefined) return exports.default;
   const candidates = Object.values(exports).filter(

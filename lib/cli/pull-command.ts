@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { LoopsCatalog } from '../catalog/loops-catalog';
 import { readLoopsAccount } from '../catalog/loops-account-snapshot';
 import type { CliContext } from './cli-context';
+import { CliFileError } from './cli-file-error';
 import { loadCatalogFile } from './load-catalog-file';
 import { connectFromEnv } from './loops-cli-connection';
 import { renderCatalog } from './render-catalog';
@@ -15,8 +16,13 @@ export async function pullCommand(options: { out: string; json: boolean }, conte
   const previous = existsSync(path) ? readPrevious(options.out, context) : undefined;
   const account = await readLoopsAccount(reader, { propertiesOf: 'all', contactProperties: true, mailingLists: true });
   const rendered = renderCatalog({ account, baseUrl, pulledAt: context.now(), previous });
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, rendered.source);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeAtomically(path, rendered.source);
+  } catch (error) {
+    const previously = previous ? '; the previous file is unchanged' : '';
+    throw new CliFileError(`${displayPath} could not be written (${(error as Error).message})${previously}`);
+  }
   const integrationEvents = [...account.events]
     .filter(([, event]) => event.platform !== null)
     .map(([name]) => name)
@@ -45,6 +51,25 @@ function readPrevious(file: string, context: CliContext): LoopsCatalog | undefin
   } catch (error) {
     context.err(`warning: ${(error as Error).message}; optional markers ('string?') in it are not kept`);
     return undefined;
+  }
+}
+
+/**
+ * Written beside the target, then renamed over it: a write that fails half-way (a full disk, a killed process) leaves
+ * the previous catalog whole, with the optional markers and list constants the next pull keeps.
+ */
+function writeAtomically(path: string, source: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, source);
+    renameSync(temporary, path);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Never written, or not a file of ours.
+    }
+    throw error;
   }
 }
 

@@ -5,6 +5,7 @@ import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
 import { checkCommand } from './check-command';
 import type { CliContext } from './cli-context';
+import { CliFileError } from './cli-file-error';
 import { CliUsageError } from './cli-usage-error';
 import { pullCommand } from './pull-command';
 
@@ -33,7 +34,7 @@ Environment:
 
 Exit codes: 0 no drift, 1 drift found by check, 2 usage, auth, network or API error.`;
 
-type ErrorKind = 'usage' | 'auth' | 'rate-limit' | 'network' | 'api' | 'internal';
+type ErrorKind = 'usage' | 'file' | 'auth' | 'rate-limit' | 'network' | 'api' | 'internal';
 
 /** Runs one command line (without `node` and the script) and resolves to its exit code; never rejects. */
 export async function runCli(argv: string[], context: CliContext): Promise<number> {
@@ -89,6 +90,7 @@ function parseOptions<T extends 'out' | 'catalog'>(
 /** What went wrong, in words a person can act on. None of them can hold the key: see the reader's errors. */
 function describeFailure(error: unknown): [ErrorKind, string] {
   if (error instanceof CliUsageError) return ['usage', error.message];
+  if (error instanceof CliFileError) return ['file', error.message];
   if (error instanceof LoopsAuthError) {
     return [
       'auth',
