@@ -282,6 +282,27 @@ declare module 'nestjs-loops' {
     expect(catalogFile()).toContain("  betaTesters2: 'cl_beta',\n");
   });
 
+  it("gives a renamed list's old constant to no other list in the same pull", async () => {
+    server.account.seed({ ...account, mailingLists: [{ id: 'cl_a', name: 'Beta testers', isPublic: true }] });
+    await cli(['pull']);
+    expect(catalogFile()).toContain("  betaTesters: 'cl_a',\n");
+    // Renamed, and another list takes its old name, in one pull.
+    server.account.seed({
+      ...account,
+      mailingLists: [
+        { id: 'cl_a', name: 'Alpha testers', isPublic: true },
+        { id: 'cl_b', name: 'Beta testers', isPublic: true },
+      ],
+    });
+
+    expect((await cli(['pull'])).code).toBe(0);
+
+    // Code still using MailingLists.betaTesters fails to compile rather than subscribing people to cl_b.
+    expect(catalogFile()).toContain("  alphaTesters: 'cl_a',\n");
+    expect(catalogFile()).toContain("  betaTesters2: 'cl_b',\n");
+    expect(catalogFile()).not.toContain('  betaTesters:');
+  });
+
   it("keeps the optional markers added to the file, unless the property's type changed in Loops", async () => {
     await cli(['pull']);
     writeFileSync(

@@ -89,8 +89,8 @@ export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCa
 /**
  * Each list gets a camelCase constant from its name ("Product updates" -> productUpdates); lists whose names give the
  * same constant are numbered (betaTesters2). A list keeps the constant the replaced file gave it while that still
- * comes from its name, so code using a constant keeps its list when another list takes the same name; new lists are
- * numbered in the order of their ids.
+ * comes from its name, so code using a constant keeps its list when another list takes the same name; a renamed
+ * list's old constant is given to no list in the same pull; new lists are numbered in the order of their ids.
  */
 function nameMailingLists(
   lists: NonNullable<LoopsAccountSnapshot['mailingLists']>,
@@ -102,10 +102,11 @@ function nameMailingLists(
   const taken = new Set<string>();
   for (const list of byId) {
     const kept = constantBefore.get(list.id);
-    if (kept !== undefined && !taken.has(kept) && isNumberedFrom(kept, camelCase(list.name))) {
-      constants.set(list.id, kept);
-      taken.add(kept);
-    }
+    if (kept === undefined || taken.has(kept)) continue;
+    if (isNumberedFrom(kept, camelCase(list.name))) constants.set(list.id, kept);
+    // Renamed, its list gets a constant from its new name; the old one names no list in this pull, so that code
+    // still using it fails to compile instead of reaching another list that now takes the old name.
+    taken.add(kept);
   }
   for (const list of byId) {
     if (constants.has(list.id)) continue;
