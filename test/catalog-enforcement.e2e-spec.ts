@@ -257,6 +257,23 @@ describe("catalogViolations: 'warn'", () => {
     ]);
     expect(logger.texts('warn').join('\n')).not.toMatch(/100[0-2]/);
   });
+
+  it('logs each problem once, though it comes back beside other problems', async () => {
+    const { loops, logger } = await start({ catalogViolations: 'warn' });
+    const misspelt = { ...signup, eventProperties: { ...signup.eventProperties, cupon: 'X' } };
+
+    await loops.sendEvent(misspelt);
+    await loops.sendEvent({ ...misspelt, contactProperties: { company: 'Acme' } });
+    await loops.sendEvent({ ...misspelt, contactProperties: { compny: 'Acme' } });
+
+    const warnings = logger.texts('warn');
+    expect(warnings.filter((line) => line.includes('eventProperties.cupon'))).toHaveLength(1);
+    expect(warnings).toEqual([
+      expect.stringContaining('eventProperties.cupon is not a property of "signup"'),
+      expect.stringMatching(/\(sent anyway\): contactProperties\.company is not a contact property/),
+      expect.stringMatching(/\(sent anyway\): contactProperties\.compny is not a contact property/),
+    ]);
+  });
 });
 
 describe('LoopsTestingModule with a catalog', () => {

@@ -57,8 +57,7 @@ export class CatalogEnforcer {
     const issues = this.findIssues(event);
     if (issues.length === 0) return;
     if (this.violations === 'error') throw new LoopsValidationError(issues);
-    const message = `Loops event "${event.eventName}" breaks the event catalog (sent anyway): ${issues.map((issue) => issue.message).join('; ')}`;
-    this.warnOnce(message, logger);
+    this.warnOnce(`Loops event "${event.eventName}" breaks the event catalog (sent anyway): `, issues, logger);
   }
 
   /**
@@ -76,17 +75,16 @@ export class CatalogEnforcer {
     ];
     if (issues.length === 0) return;
     if (this.violations === 'error') throw new LoopsValidationError(issues, 'contact');
-    this.warnOnce(
-      `Loops contact breaks the event catalog (sent anyway): ${issues.map((issue) => issue.message).join('; ')}`,
-      logger,
-    );
+    this.warnOnce('Loops contact breaks the event catalog (sent anyway): ', issues, logger);
   }
 
-  private warnOnce(message: string, logger: { warn(message: string): void }): void {
-    if (this.warned.has(message)) return;
-    if (this.warned.size >= MAX_REMEMBERED_WARNINGS) this.warned.clear();
-    this.warned.add(message);
-    logger.warn(message);
+  /** One line with the problems not logged before under `prefix` (which names the event), if any: each once. */
+  private warnOnce(prefix: string, issues: LoopsValidationIssue[], logger: { warn(message: string): void }): void {
+    const fresh = issues.filter((issue) => !this.warned.has(prefix + issue.message));
+    if (fresh.length === 0) return;
+    if (this.warned.size + fresh.length > MAX_REMEMBERED_WARNINGS) this.warned.clear();
+    for (const issue of fresh) this.warned.add(prefix + issue.message);
+    logger.warn(prefix + fresh.map((issue) => issue.message).join('; '));
   }
 
   private findIssues(event: SendEventInput): LoopsValidationIssue[] {
