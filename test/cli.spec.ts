@@ -326,6 +326,30 @@ declare module 'nestjs-loops' {
     expect(catalogFile()).toContain("      yearly: 'string',\n");
   });
 
+  it("writes names Object already has as Loops gives them, or leaves out with a warning what a catalog can't declare", async () => {
+    server.account.seed({
+      ...account,
+      eventPatterns: [
+        ...account.eventPatterns!,
+        { eventName: '__proto__', properties: { plan: 'string' } },
+        { eventName: 'toString', properties: { valueOf: 'number' as const } },
+        { eventName: 'built', properties: { constructor: 'string' as const, size: 'number' as const } },
+      ],
+      contactProperties: [...account.contactProperties!, { key: 'prototype', label: 'Prototype', type: 'string' }],
+    });
+
+    const { code, err } = await cli(['pull']);
+
+    expect(code).toBe(0);
+    expect(err).toEqual([
+      'warning: contact property "prototype" left out: a catalog can\'t declare it (a name every object has)',
+      'warning: event "built": property "constructor" left out: a catalog can\'t declare it (a name every object has)',
+    ]);
+    expect(catalogFile()).toContain("    ['__proto__']: {\n      plan: 'string',\n    },\n");
+    // What pull wrote is what check finds in the account: no drift from names Object has.
+    expect(await cli(['check'])).toMatchObject({ code: 0, err: [] });
+  });
+
   it('writes where --out says, creating its folder, and prints one JSON object with --json', async () => {
     const { code, out } = await cli(['pull', '--out', 'generated/catalog.ts', '--json']);
 

@@ -52,7 +52,7 @@ function compareEvents(catalog: LoopsCatalog, account: LoopsAccountSnapshot, { d
   const ownEvents = [...account.events].filter(([, event]) => event.platform === null).map(([name]) => name);
   const names = [...new Set([...Object.keys(catalog.events), ...ownEvents])].sort(byName);
   for (const eventName of names) {
-    const declared = catalog.events[eventName];
+    const declared = ownValue(catalog.events, eventName);
     const existing = account.events.get(eventName);
     if (!declared) {
       notes.push({
@@ -74,7 +74,8 @@ function compareEvents(catalog: LoopsCatalog, account: LoopsAccountSnapshot, { d
     }
     const inLoops = existing.properties ?? new Map<string, LoopsPropertyType>();
     for (const property of [...new Set([...Object.keys(declared), ...inLoops.keys()])].sort(byName)) {
-      const catalogType = declared[property] === undefined ? undefined : baseType(declared[property]);
+      const declaredType = ownValue(declared, property);
+      const catalogType = declaredType === undefined ? undefined : baseType(declaredType);
       const accountType = inLoops.get(property);
       const prefix = `event "${eventName}": property "${property}"`;
       if (catalogType === undefined) {
@@ -116,10 +117,10 @@ function compareContactProperties(
   const inLoops = new Map<string, LoopsPropertyType>(account.contactProperties.map(({ key, type }) => [key, type]));
   const declared = catalog.contactProperties;
   for (const property of [...new Set([...Object.keys(declared), ...inLoops.keys()])].sort(byName)) {
-    const catalogType = declared[property];
+    const catalogType = ownValue(declared, property);
     // Built-in properties are never custom: they exist in every account, with their fixed types.
     const accountType =
-      inLoops.get(property) ?? (BUILT_IN_CONTACT_PROPERTIES as Record<string, LoopsPropertyType>)[property];
+      inLoops.get(property) ?? ownValue(BUILT_IN_CONTACT_PROPERTIES as Record<string, LoopsPropertyType>, property);
     const prefix = `contact property "${property}"`;
     if (catalogType === undefined) {
       notes.push({
@@ -171,4 +172,9 @@ function compareMailingLists(
       message: `mailing list "${name}" (${id}) is in Loops but not in the catalog`,
     });
   }
+}
+
+/** `record[name]` when the record has it itself: Loops names such as `constructor` must not find Object's members. */
+function ownValue<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
 }

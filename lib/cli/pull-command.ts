@@ -23,6 +23,7 @@ export async function pullCommand(options: { out: string; json: boolean }, conte
     const previously = previous ? '; the previous file is unchanged' : '';
     throw new CliFileError(`${displayPath} could not be written (${(error as Error).message})${previously}`);
   }
+  for (const line of rendered.leftOut) context.err(`warning: ${line}`);
   const integrationEvents = [...account.events]
     .filter(([, event]) => event.platform !== null)
     .map(([name]) => name)

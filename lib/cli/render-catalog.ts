@@ -1,5 +1,6 @@
 import type { LoopsAccountSnapshot } from '../catalog/loops-account-snapshot';
 import type { LoopsCatalog, LoopsEventPropertyType } from '../catalog/loops-catalog';
+import { PROTOTYPE_KEYS } from '../dto/loops-event-rules';
 
 export interface RenderCatalogInput {
   account: LoopsAccountSnapshot;
@@ -11,6 +12,8 @@ export interface RenderCatalogInput {
 
 export interface RenderedCatalog {
   source: string;
+  /** What the account has that a catalog can't declare (`constructor`...), left out of the file: one line each. */
+  leftOut: string[];
   events: number;
   contactProperties: number;
   mailingLists: number;
@@ -24,7 +27,9 @@ function quote(text: string): string {
   return `'${JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
 }
 
-const key = (name: string): string => (IDENTIFIER.test(name) ? name : quote(name));
+/** A key of an object literal; `__proto__`, even quoted, would set the object's prototype instead of a property. */
+const key = (name: string): string =>
+  name === '__proto__' ? `[${quote(name)}]` : IDENTIFIER.test(name) ? name : quote(name);
 /** Text that goes into a one-line comment: no line breaks, and nothing that could end a block comment. */
 const commentText = (text: string): string => text.replace(/\s+/g, ' ').replace(/\*\//g, '*\\/').trim();
 
@@ -33,8 +38,16 @@ const commentText = (text: string): string => text.replace(/\s+/g, ' ').replace(
  * twice gives the same file but for the date in its header, and a change in the account shows as a small diff.
  */
 export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCatalogInput): RenderedCatalog {
+  const leftOut: string[] = [];
+  const declarable = (name: string, where: string): boolean => {
+    if (!PROTOTYPE_KEYS.includes(name)) return true;
+    leftOut.push(`${where} property "${name}" left out: a catalog can't declare it (a name every object has)`);
+    return false;
+  };
   const events = [...account.events].filter(([, event]) => event.platform === null).sort(([a], [b]) => byName(a, b));
-  const contactProperties = [...(account.contactProperties ?? [])].sort((a, b) => byName(a.key, b.key));
+  const contactProperties = [...(account.contactProperties ?? [])]
+    .filter((property) => declarable(property.key, 'contact'))
+    .sort((a, b) => byName(a.key, b.key));
   const lists = nameMailingLists(account.mailingLists ?? [], previous?.mailingLists ?? {});
   const lines = [
     `// Written by \`nestjs-loops pull\` on ${pulledAt.toISOString()} from ${commentText(baseUrl)} (team "${commentText(account.teamName)}").`,
@@ -53,7 +66,9 @@ export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCa
     'export const catalog = defineLoopsEvents({',
     '  events: {',
     ...events.flatMap(([name, event]) => {
-      const properties = [...(event.properties ?? [])].sort(([a], [b]) => byName(a, b));
+      const properties = [...(event.properties ?? [])]
+        .filter(([property]) => declarable(property, `event "${name}":`))
+        .sort(([a], [b]) => byName(a, b));
       if (properties.length === 0) return [`    ${key(name)}: {},`];
       return [
         `    ${key(name)}: {`,
@@ -80,6 +95,7 @@ export function renderCatalog({ account, baseUrl, pulledAt, previous }: RenderCa
   ];
   return {
     source: lines.join('\n'),
+    leftOut,
     events: events.length,
     contactProperties: contactProperties.length,
     mailingLists: lists.length,
