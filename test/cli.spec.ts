@@ -1,4 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopsNetworkError, type LoopsCatalog, type LoopsTransport } from '../lib';
@@ -335,7 +346,11 @@ declare module 'nestjs-loops' {
         { eventName: 'toString', properties: { valueOf: 'number' as const } },
         { eventName: 'built', properties: { constructor: 'string' as const, size: 'number' as const } },
       ],
-      contactProperties: [...account.contactProperties!, { key: 'prototype', label: 'Prototype', type: 'string' }],
+      contactProperties: [
+        ...account.contactProperties!,
+        { key: 'prototype', label: 'Prototype', type: 'string' },
+        { key: 'valueOf', label: 'Value of', type: 'number' },
+      ],
     });
 
     const { code, err } = await cli(['pull']);
@@ -348,6 +363,14 @@ declare module 'nestjs-loops' {
     expect(catalogFile()).toContain("    ['__proto__']: {\n      plan: 'string',\n    },\n");
     // What pull wrote is what check finds in the account: no drift from names Object has.
     expect(await cli(['check'])).toMatchObject({ code: 0, err: [] });
+    // A contact property the catalog declares and Loops lacks, named like an Object member: drift, not a mismatch.
+    writeFileSync(
+      join(dir, 'src/loops.catalog.ts'),
+      catalogFile().replace('  contactProperties: {\n', "  contactProperties: {\n    toString: 'string',\n"),
+    );
+    const checked = await cli(['check']);
+    expect(checked.code).toBe(1);
+    expect(checked.out).toContain('drift: contact property "toString" is in the catalog but does not exist in Loops');
   });
 
   it('writes where --out says, creating its folder, and prints one JSON object with --json', async () => {
@@ -384,6 +407,27 @@ declare module 'nestjs-loops' {
       ),
     ]);
     expect(catalogFile()).toBe(before);
+  });
+
+  it('writes through a symlink to the file it names, keeping its permissions; leaves nothing behind when it fails', async () => {
+    mkdirSync(join(dir, 'shared'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'shared/loops.catalog.ts'), '// placeholder\n');
+    chmodSync(join(dir, 'shared/loops.catalog.ts'), 0o600);
+    symlinkSync('../shared/loops.catalog.ts', join(dir, 'src/loops.catalog.ts'));
+
+    expect((await cli(['pull'])).code).toBe(0);
+
+    expect(lstatSync(join(dir, 'src/loops.catalog.ts')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'shared/loops.catalog.ts'), 'utf8')).toContain('export const catalog');
+    expect(statSync(join(dir, 'shared/loops.catalog.ts')).mode & 0o777).toBe(0o600);
+
+    // --out naming a folder: the write beside it succeeds, the rename over it fails; no temporary file is left.
+    mkdirSync(join(dir, 'out-dir'));
+    const { code, err } = await cli(['pull', '--out', 'out-dir']);
+    expect(code).toBe(2);
+    expect(err.at(-1)).toMatch(/^nestjs-loops: out-dir could not be written \(EISDIR/);
+    expect(readdirSync(dir).filter((name) => name.startsWith('out-dir'))).toEqual(['out-dir']);
   });
 
   it('warns, and still pulls, when the file it replaces can not be read', async () => {
@@ -535,7 +579,17 @@ describe('check', () => {
       `import { defineLoopsEvents } from 'nestjs-loops';\nexport = defineLoopsEvents(${JSON.stringify(pulledCatalog)});\n`,
     );
 
-    for (const file of ['catalog.cjs', 'app.catalog.ts', 'whole.cjs', 'whole.catalog.ts']) {
+    // Its events exported beside the catalog: still the catalog export that counts.
+    writeFileSync(
+      join(dir, 'split.catalog.ts'),
+      [
+        "import { defineLoopsEvents } from 'nestjs-loops';",
+        `export const events = ${JSON.stringify(pulledCatalog.events)};`,
+        `export const catalog = defineLoopsEvents({ events, contactProperties: ${JSON.stringify(pulledCatalog.contactProperties)}, mailingLists: ${JSON.stringify(pulledCatalog.mailingLists)} });`,
+      ].join('\n'),
+    );
+
+    for (const file of ['catalog.cjs', 'app.catalog.ts', 'whole.cjs', 'whole.catalog.ts', 'split.catalog.ts']) {
       expect(await cli(['check', '--catalog', file])).toMatchObject({ code: 0, err: [] });
     }
   });
@@ -742,7 +796,7 @@ describe('usage', () => {
       const { code, out } = await cli(args);
       expect(code).toBe(0);
       expect(out.join('\n')).toContain(
-        'Exit codes: 0 no drift, 1 drift found by check, 2 usage, auth, network or API error.',
+        'Exit codes: 0 no drift, 1 drift found by check, 2 usage, file, auth, network or API error.',
       );
     }
   });

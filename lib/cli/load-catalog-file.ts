@@ -20,8 +20,12 @@ export interface LoadedCatalog {
   displayPath: string;
 }
 
+/** The fields of a catalog: a module whose exports are only these is a catalog itself. */
+const CATALOG_EXPORTS = ['events', 'contactProperties', 'mailingLists'];
+
 /**
- * Loads the catalog a file exports (`catalog`, else the default export, else its only catalog-like export).
+ * Loads the catalog a file exports (`catalog`, else the default export, else the module itself when it is one, else
+ * its only catalog-like export).
  * A TypeScript file is compiled with the project's own `typescript` package, so no build is needed first; its
  * relative imports of other TypeScript files are followed. `nestjs-loops` is served from this CLI, which is
  * all a catalog needs of it (`defineLoopsEvents` and types).
@@ -55,10 +59,13 @@ export function loadCatalogFile(file: string, cwd: string): LoadedCatalog {
 }
 
 function pickCatalog(exports: Record<string, unknown>, displayPath: string): unknown {
-  // `module.exports = defineLoopsEvents(...)` or TypeScript's `export =`: the module is the catalog.
-  if (Object.hasOwn(exports, 'events')) return exports;
   if (exports.catalog !== undefined) return exports.catalog;
   if (exports.default !== undefined) return exports.default;
+  // `module.exports = defineLoopsEvents(...)` or TypeScript's `export =`: the module is the catalog. Not a module
+  // that only exports its events beside a catalog under another name.
+  if (Object.hasOwn(exports, 'events') && Object.keys(exports).every((key) => CATALOG_EXPORTS.includes(key))) {
+    return exports;
+  }
   const candidates = Object.values(exports).filter(
     (value) => typeof value === 'object' && value !== null && 'events' in value,
   );

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { LoopsCatalog } from '../catalog/loops-catalog';
 import { readLoopsAccount } from '../catalog/loops-account-snapshot';
@@ -13,14 +22,15 @@ export async function pullCommand(options: { out: string; json: boolean }, conte
   const path = resolve(context.cwd, options.out);
   const displayPath = relative(context.cwd, path) || options.out;
   const { baseUrl, reader } = connectFromEnv(context.env, context.transport);
-  const previous = existsSync(path) ? readPrevious(options.out, context) : undefined;
+  const existed = existsSync(path);
+  const previous = existed ? readPrevious(options.out, context) : undefined;
   const account = await readLoopsAccount(reader, { propertiesOf: 'all', contactProperties: true, mailingLists: true });
   const rendered = renderCatalog({ account, baseUrl, pulledAt: context.now(), previous });
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeAtomically(path, rendered.source);
   } catch (error) {
-    const previously = previous ? '; the previous file is unchanged' : '';
+    const previously = existed ? '; the previous file is unchanged' : '';
     throw new CliFileError(`${displayPath} could not be written (${(error as Error).message})${previously}`);
   }
   for (const line of rendered.leftOut) context.err(`warning: ${line}`);
@@ -60,10 +70,15 @@ function readPrevious(file: string, context: CliContext): LoopsCatalog | undefin
  * the previous catalog whole, with the optional markers and list constants the next pull keeps.
  */
 function writeAtomically(path: string, source: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+  // Through a symlink to the file it names, keeping that file's permissions, as writing in place did.
+  const existing = existsSync(path) ? realpathSync(path) : undefined;
+  const target = existing ?? path;
+  const mode = existing === undefined ? undefined : statSync(existing).mode & 0o7777;
+  const temporary = `${target}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, source);
-    renameSync(temporary, path);
+    if (mode !== undefined) chmodSync(temporary, mode);
+    renameSync(temporary, target);
   } catch (error) {
     try {
       unlinkSync(temporary);

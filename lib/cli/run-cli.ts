@@ -32,7 +32,7 @@ Environment:
   LOOPS_API_KEY   The API key of the Loops team (required)
   LOOPS_BASE_URL  Default https://app.loops.so/api/v1; plain http:// only for loopback hosts
 
-Exit codes: 0 no drift, 1 drift found by check, 2 usage, auth, network or API error.`;
+Exit codes: 0 no drift, 1 drift found by check, 2 usage, file, auth, network or API error.`;
 
 type ErrorKind = 'usage' | 'file' | 'auth' | 'rate-limit' | 'network' | 'api' | 'internal';
 
