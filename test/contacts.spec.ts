@@ -93,6 +93,19 @@ describe('the calls', () => {
     );
   });
 
+  it('leaves out a property or list set to undefined, as JSON does, as events do', async () => {
+    const { contacts } = await boot();
+    const plan: string | undefined = undefined;
+    await contacts.updateContact({
+      email: 'ada@example.com',
+      properties: { plan, seats: 3 },
+      mailingLists: { list1: true, list2: undefined },
+    } as never);
+    expect(contactRequests().map((request) => request.body)).toEqual([
+      { email: 'ada@example.com', seats: 3, mailingLists: { list1: true } },
+    ]);
+  });
+
   it('findContact by email (encoded) or userId returns the contact with its custom properties, or undefined', async () => {
     const { contacts } = await boot();
     await contacts.createContact({ email: 'ada+news@example.com', userId: 'u1', properties: { vip: true } });

@@ -91,7 +91,7 @@ function findBuiltInIssues(path: string, key: string, value: unknown): LoopsVali
 
 function findMailingListsIssues(value: unknown): LoopsValidationIssue[] {
   return findMapIssues('mailingLists', value, (path, _key, subscribed) =>
-    typeof subscribed === 'boolean'
+    typeof subscribed === 'boolean' || subscribed === undefined
       ? []
       : [issue(path, 'isBoolean', `${path} must be true or false (got ${describeValue(subscribed)})`)],
   );
