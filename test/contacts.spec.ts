@@ -222,7 +222,8 @@ describe('retries', () => {
 
   it('the signal cancels a call, waits included', async () => {
     const { contacts } = await boot({ retry: { attempts: 5, minDelayMs: 10_000, maxDelayMs: 10_000 } });
-    server.script({ kind: 'status', status: 503 });
+    // Every request, not the next one: a late request of the previous test's app must not take this test's 503.
+    server.respondWith(() => ({ kind: 'status', status: 503 }));
     const controller = new AbortController();
     const pending = contacts.updateContact({ email: 'ada@example.com' }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
