@@ -8,8 +8,14 @@
  * `bullmq@5.34.10` or `root@10.0.0.12`, which it refuses. A match starts only where a run starts, which keeps a long
  * line without spaces linear.
  */
-const EMAIL_IN_TEXT =
-  /(?:(\\?)"([^"\r\n]*)\1"|(?<![^ \t\n\r\f\v"(),:;<>[\]\\@])([^ \t\n\r\f\v"(),:;<>[\]\\@]+))@([^ \t\n\r\f\v"(),:;<>[\]\\@]+\.(?=[^ \t\n\r\f\v"(),:;<>[\]\\@.]*[\p{L}\p{M}])[^ \t\n\r\f\v"(),:;<>[\]\\@.]{2,})/gu;
+/** What ends a run of an address, local part or domain alike: a space, or a character no unquoted address holds. */
+const DELIMITER = String.raw` \t\n\r\f\v"(),:;<>[\]\\@`;
+
+const EMAIL_IN_TEXT = new RegExp(
+  String.raw`(?:(\\?)"([^"\r\n]*)\1"|(?<![^${DELIMITER}])([^${DELIMITER}]+))` +
+    String.raw`@([^${DELIMITER}]+\.(?=[^${DELIMITER}.]*[\p{L}\p{M}])[^${DELIMITER}.]{2,})`,
+  'gu',
+);
 
 /** `jane.doe@example.com` -> `j***@example.com`: enough to tell contacts apart in a log, not to read them. */
 export function maskEmails(text: string): string {
