@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { concatWith, defer, ignoreElements, Observable, tap } from 'rxjs';
+import { concatWith, defer, EMPTY, ignoreElements, Observable, tap } from 'rxjs';
 import {
   EmitLoopsEventOptions,
   LOOPS_EVENTS_METADATA,
@@ -69,25 +69,33 @@ export class LoopsEventInterceptor implements NestInterceptor {
       // Observable rather than tap(), which allocates about a kilobyte more on every request.
       return new Observable((subscriber) => {
         let result: unknown;
+        let emitted = false;
         return next.handle().subscribe({
           next: (value) => {
             result = value;
+            emitted = true;
             subscriber.next(value);
           },
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
-            this.enqueueAll(background, context, result);
+            if (emitted || !failsWithoutValue(context)) this.enqueueAll(background, context, result);
             subscriber.complete();
           },
         });
       });
     }
     let result: unknown;
+    let emitted = false;
     return next.handle().pipe(
-      tap((value) => (result = value)),
+      tap((value) => {
+        result = value;
+        emitted = true;
+      }),
       concatWith(
         defer(() =>
-          Promise.all([this.enqueueAll(background, context, result), this.sendAll(awaited, context, result)]),
+          emitted || !failsWithoutValue(context)
+            ? Promise.all([this.enqueueAll(background, context, result), this.sendAll(awaited, context, result)])
+            : EMPTY,
         ).pipe(ignoreElements()),
       ),
     );
@@ -240,6 +248,15 @@ export class LoopsEventInterceptor implements NestInterceptor {
       throw error;
     }
   }
+}
+
+/**
+ * Nest answers an HTTP or GraphQL call whose handler's Observable completed without a value with an error (500, "no
+ * elements in sequence"): the call failed, so its events are not sent. An RPC or WebSocket handler may reply nothing.
+ */
+function failsWithoutValue(context: ExecutionContext): boolean {
+  const type = context.getType<string>();
+  return type === 'http' || type === 'graphql';
 }
 
 /** An object a contact can be read from: not a primitive, an array or a Map (whose entries are no fields). */

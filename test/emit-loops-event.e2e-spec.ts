@@ -17,7 +17,7 @@ import { ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AddressInfo, createServer } from 'node:net';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { concat, interval, lastValueFrom, map, Observable, of, take, throwError } from 'rxjs';
+import { concat, EMPTY, interval, lastValueFrom, map, Observable, of, take, throwError, toArray } from 'rxjs';
 import request from 'supertest';
 import {
   EmitLoopsEvent,
@@ -189,6 +189,20 @@ class EventsController {
     return { email: 'promise@example.com' };
   }
 
+  // Nest answers 500 ("no elements in sequence") when an HTTP handler's Observable completes without a value.
+  @Get('observable-empty')
+  @EmitLoopsEvent({ eventName: 'fromEmpty', contact: () => ({ email: 'empty@example.com' }) })
+  observableEmpty(): Observable<{ email: string }> {
+    return EMPTY;
+  }
+
+  @Get('observable-empty-awaited')
+  @EmitLoopsEvent({ eventName: 'fromEmptyInBackground', contact: () => ({ email: 'empty@example.com' }) })
+  @EmitLoopsEvent({ eventName: 'fromEmptyAwaited', mode: 'await', contact: () => ({ email: 'empty@example.com' }) })
+  observableEmptyAwaited(): Observable<{ email: string }> {
+    return EMPTY;
+  }
+
   @Get('observable-error')
   @EmitLoopsEvent('fromFailedObservable')
   observableError(): Observable<unknown> {
@@ -218,6 +232,13 @@ class SignupRpcController {
   })
   signup(@Payload() data: { email: string }): { welcomed: string } {
     return { welcomed: data.email };
+  }
+
+  // An RPC handler may reply nothing: the call still succeeded.
+  @MessagePattern('unsubscribe')
+  @EmitLoopsEvent({ eventName: 'rpcUnsubscribe', contact: (ctx) => ({ email: (ctx.data as { email: string }).email }) })
+  unsubscribe(): Observable<never> {
+    return EMPTY;
   }
 }
 
@@ -565,6 +586,16 @@ describe('@EmitLoopsEvent() end to end', () => {
         expect(bodies()).toEqual([{ eventName: 'fromPromise', email: 'promise@example.com' }]);
       });
 
+      it('an Observable that completes without a value fails the request (Nest answers 500) and sends nothing', async () => {
+        const { http, loops, outcomes, logger } = await boot();
+        await http().get('/observable-empty').expect(500);
+        await http().get('/observable-empty-awaited').expect(500);
+        await loops.flush();
+        expect(server.requests).toHaveLength(0);
+        expect(outcomes).toEqual([]);
+        expect(logger.texts('warn')).toEqual([]);
+      });
+
       it('an Observable that errors sends nothing, even after emitting a value; its error passes through', async () => {
         const { http, loops, outcomes } = await boot();
         const response = await http().get('/observable-error');
@@ -602,7 +633,8 @@ describe('@EmitLoopsEvent() end to end', () => {
   });
 
   describe('RPC (microservice) handler', () => {
-    it('sends the event with the contact from ctx.data, and no request', async () => {
+    /** Sends one message to the app's TCP microservice; resolves to every value of the reply, once it is flushed. */
+    async function callRpc(pattern: string, data: unknown): Promise<unknown[]> {
       const port = await freePort();
       const { app, loops } = await createLoopsTestingApp(server, {}, { controllers: [SignupRpcController] });
       openApps.push(app);
@@ -611,15 +643,24 @@ describe('@EmitLoopsEvent() end to end', () => {
 
       const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
       try {
-        const reply = await lastValueFrom(client.send('signup', { email: 'rpc@example.com' }));
-        expect(reply).toEqual({ welcomed: 'rpc@example.com' });
+        const reply = await lastValueFrom(client.send(pattern, data).pipe(toArray()));
+        await loops.flush();
+        return reply;
       } finally {
         await client.close();
       }
-      await loops.flush();
+    }
+
+    it('sends the event with the contact from ctx.data, and no request', async () => {
+      expect(await callRpc('signup', { email: 'rpc@example.com' })).toEqual([{ welcomed: 'rpc@example.com' }]);
       expect(bodies()).toEqual([
         { eventName: 'rpcSignup', eventProperties: { hasRequest: false, type: 'rpc' }, email: 'rpc@example.com' },
       ]);
+    });
+
+    it('sends the event of a handler that replies nothing: for RPC, that is a success', async () => {
+      expect(await callRpc('unsubscribe', { email: 'quiet@example.com' })).toEqual([]);
+      expect(bodies()).toEqual([{ eventName: 'rpcUnsubscribe', email: 'quiet@example.com' }]);
     });
   });
 });

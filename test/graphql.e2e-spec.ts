@@ -2,6 +2,7 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { INestApplication, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { Args, Field, GraphQLModule, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { EMPTY, Observable } from 'rxjs';
 import request from 'supertest';
 import { EmitLoopsEvent, type LoopsDeliveryOutcome } from '../lib';
 import { LoopsCompatibleServer } from './support/loops-server';
@@ -34,6 +35,13 @@ class CommentsResolver {
   deleteComment(@Args('id') id: string): Comment {
     if (id === 'missing') throw new Error('No such comment');
     return { id, postId: 'p1' };
+  }
+
+  // Nest turns an Observable that completes without a value into the field's error.
+  @Mutation(() => Comment)
+  @EmitLoopsEvent('commentArchived')
+  archiveComment(): Observable<Comment> {
+    return EMPTY;
   }
 }
 
@@ -110,6 +118,14 @@ it('an undecorated query sends nothing', async () => {
 it('a resolver that throws sends nothing, and the GraphQL error is its own', async () => {
   const response = await graphql('mutation { deleteComment(id: "missing") { id } }').expect(200);
   expect(response.body.errors).toEqual([expect.objectContaining({ message: 'No such comment' })]);
+  await testing.loops.flush();
+  expect(server.requests).toHaveLength(0);
+  expect(outcomes).toEqual([]);
+});
+
+it('a resolver whose Observable completes without a value fails its field and sends nothing', async () => {
+  const response = await graphql('mutation { archiveComment { id } }').expect(200);
+  expect(response.body.errors).toEqual([expect.objectContaining({ message: 'no elements in sequence' })]);
   await testing.loops.flush();
   expect(server.requests).toHaveLength(0);
   expect(outcomes).toEqual([]);
