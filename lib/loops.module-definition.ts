@@ -1,4 +1,11 @@
-import { ConfigurableModuleBuilder, Inject, type Provider } from '@nestjs/common';
+import {
+  type ConfigurableModuleAsyncOptions,
+  ConfigurableModuleBuilder,
+  type ConfigurableModuleCls,
+  type ConfigurableModuleHost,
+  Inject,
+  type Provider,
+} from '@nestjs/common';
 import type { LoopsModuleOptions } from './interfaces/loops-module-options.interface';
 
 export interface LoopsModuleExtras {
@@ -11,12 +18,13 @@ export interface LoopsModuleExtras {
   extraProviders?: Provider[];
 }
 
-export const {
-  ConfigurableModuleClass,
-  MODULE_OPTIONS_TOKEN: LOOPS_MODULE_OPTIONS,
-  OPTIONS_TYPE: LOOPS_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: LOOPS_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<LoopsModuleOptions>({ moduleName: 'Loops' })
+/**
+ * Written out rather than inferred: an inferred type of `@nestjs/common` 12 (ESM) would be printed in the CommonJS
+ * `.d.ts` as an `import()` with a `resolution-mode` attribute, which TypeScript before 5.3 cannot parse.
+ */
+type LoopsModuleHost = ConfigurableModuleHost<LoopsModuleOptions, 'forRoot', 'createLoopsOptions', LoopsModuleExtras>;
+
+const host: LoopsModuleHost = new ConfigurableModuleBuilder<LoopsModuleOptions>({ moduleName: 'Loops' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createLoopsOptions')
   .setExtras<LoopsModuleExtras>({ isGlobal: true, extraProviders: [] }, (definition, extras) => ({
@@ -26,8 +34,17 @@ export const {
   }))
   .build();
 
-export type LoopsModuleAsyncOptions = typeof LOOPS_ASYNC_OPTIONS_TYPE;
-export type LoopsModuleForRootOptions = typeof LOOPS_OPTIONS_TYPE;
+export const ConfigurableModuleClass: ConfigurableModuleCls<
+  LoopsModuleOptions,
+  'forRoot',
+  'createLoopsOptions',
+  LoopsModuleExtras
+> = host.ConfigurableModuleClass;
+export const LOOPS_MODULE_OPTIONS: string | symbol = host.MODULE_OPTIONS_TOKEN;
+
+export type LoopsModuleAsyncOptions = ConfigurableModuleAsyncOptions<LoopsModuleOptions, 'createLoopsOptions'> &
+  Partial<LoopsModuleExtras>;
+export type LoopsModuleForRootOptions = LoopsModuleOptions & Partial<LoopsModuleExtras>;
 
 /** What a `forRootAsync({ useClass })` or `useExisting` provider implements. */
 export interface LoopsOptionsFactory {
