@@ -73,7 +73,8 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
       options.signal,
       'accept the event',
       prepared.idempotencyKey,
-      (signal) => this.telemetry.traceDelivery(prepared, 'awaited', () => this.sender.deliver(prepared, signal)),
+      (signal, giveUpAt) =>
+        this.telemetry.traceDelivery(prepared, 'awaited', () => this.sender.deliver(prepared, signal, giveUpAt)),
     );
     return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
   }

@@ -346,13 +346,44 @@ describe('sendTimeoutMs', () => {
     const { loops } = await boot({
       retry: { attempts: 20, minDelayMs: 50, maxDelayMs: 50 },
       timeoutMs: 200,
-      sendTimeoutMs: 700,
+      // Ends in the middle of the third attempt, not with it.
+      sendTimeoutMs: 600,
     });
     server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
     const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'ETIMEDOUT', mayHaveBeenAccepted: true });
-    expect((error as Error).message).toContain('sendTimeoutMs (700 ms)');
+    expect((error as Error).message).toContain('sendTimeoutMs (600 ms)');
     expect(server.eventRequests().length).toBeLessThan(20);
+  });
+
+  it("when it runs out after an answer, the ETIMEDOUT's cause is that answer", async () => {
+    // The 503 leaves the only slot held for a second, longer than what is left of sendTimeoutMs.
+    const { loops } = await boot({
+      rateLimit: { requestsPerSecond: 1 },
+      retry: { minDelayMs: 10, maxDelayMs: 10 },
+      sendTimeoutMs: 500,
+    });
+    server.respondWith(() => ({ kind: 'status', status: 503, body: { success: false, message: 'Down for repairs' } }));
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', mayHaveBeenAccepted: true });
+    expect((error as Error).cause).toBeInstanceOf(LoopsApiError);
+    expect((error as Error).cause).toMatchObject({ status: 503, loopsMessage: 'Down for repairs' });
+    expect(server.eventRequests()).toHaveLength(1);
+  });
+
+  it('a retry whose wait would end past it is not waited for: the send fails at once with the answer', async () => {
+    const { loops } = await boot({ sendTimeoutMs: 3_000 });
+    server.respondWith(() => ({
+      kind: 'status',
+      status: 503,
+      headers: { 'Retry-After': '120' },
+      body: { success: false, message: 'Busy' },
+    }));
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    // Had it waited, the send would have ended with sendTimeoutMs' ETIMEDOUT.
+    expect(error).toBeInstanceOf(LoopsApiError);
+    expect(error).toMatchObject({ status: 503, loopsMessage: 'Busy', mayHaveBeenAccepted: true });
+    expect(server.eventRequests()).toHaveLength(1);
   });
 
   it('is told apart from your own AbortSignal', async () => {

@@ -106,8 +106,12 @@ export class LoopsContactsService {
   }
 
   private run<T>(call: LoopsCall<T>, options: LoopsContactCallOptions) {
-    return sendWithin(this.options.sendTimeoutMs, options.signal, 'answer the contact call', undefined, (signal) =>
-      this.sender.call(call, signal),
+    return sendWithin(
+      this.options.sendTimeoutMs,
+      options.signal,
+      'answer the contact call',
+      undefined,
+      (signal, giveUpAt) => this.sender.call(call, signal, giveUpAt),
     );
   }
 

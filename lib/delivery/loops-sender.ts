@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import type { LoopsApiError, LoopsApiErrorDetails } from '../errors/loops-api.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsError } from '../errors/loops.error';
@@ -36,6 +37,8 @@ export type LoopsDeliveryResult =
       attempts: number;
       /** An attempt's outcome was unknown: Loops may have accepted the event after all. */
       mayHaveBeenAccepted: boolean;
+      /** When `signal` cut the send short after a retryable attempt: what that attempt got (a 503, a timeout). */
+      lastError?: LoopsError;
     };
 
 /** One HTTP exchange as `exchange` makes it. */
@@ -68,19 +71,22 @@ export class LoopsSender {
     this.transactionalUrl = `${options.baseUrl}${REQUEST_PATHS.transactional}`;
   }
 
-  /** Attempts until Loops accepts or refuses the event (or email), attempts run out, or `signal` aborts. */
-  deliver(event: LoopsPreparedRequest, signal?: AbortSignal): Promise<LoopsDeliveryResult> {
+  /**
+   * Attempts until Loops accepts or refuses the event (or email), attempts run out, or `signal` aborts. With
+   * `giveUpAt` (a `performance.now()` time), a retry whose wait would end after it is not waited for.
+   */
+  deliver(event: LoopsPreparedRequest, signal?: AbortSignal, giveUpAt?: number): Promise<LoopsDeliveryResult> {
     if (this.options.dryRun) {
       return Promise.resolve({ ok: true, attempts: 0, deduplicated: false, dryRun: this.logDryRun(event) });
     }
-    return this.retrying((earlier) => this.attempt(event, earlier, signal), signal);
+    return this.retrying((earlier) => this.attempt(event, earlier, signal), signal, giveUpAt);
   }
 
   /**
    * A contact read or write: attempts with the same limiter, timeout and backoff as a delivery, until an answer
    * settles it. In dry run, nothing is sent: the call is logged and resolves with its dry-run value.
    */
-  async call<T>(call: LoopsCall<T>, signal?: AbortSignal): Promise<LoopsCallResult<T>> {
+  async call<T>(call: LoopsCall<T>, signal?: AbortSignal, giveUpAt?: number): Promise<LoopsCallResult<T>> {
     if (this.options.dryRun) {
       // Without the query: an address in it is percent-encoded, which the log's masking can't recognise; the
       // description names the contact instead.
@@ -90,42 +96,54 @@ export class LoopsSender {
     }
     let value: T | undefined;
     const url = `${this.options.baseUrl}${call.path}`;
-    const result = await this.retrying(async (earlier): Promise<AttemptResult> => {
-      const exchanged = await this.exchange({ method: call.method, url, body: call.body }, signal);
-      if (!('status' in exchanged)) return exchanged;
-      const verdict = call.judge(exchanged, this.details(exchanged), earlier);
-      if (verdict.outcome !== 'accepted') return verdict;
-      value = verdict.value;
-      return { outcome: 'accepted', deduplicated: false };
-    }, signal);
+    const result = await this.retrying(
+      async (earlier): Promise<AttemptResult> => {
+        const exchanged = await this.exchange({ method: call.method, url, body: call.body }, signal);
+        if (!('status' in exchanged)) return exchanged;
+        const verdict = call.judge(exchanged, this.details(exchanged), earlier);
+        if (verdict.outcome !== 'accepted') return verdict;
+        value = verdict.value;
+        return { outcome: 'accepted', deduplicated: false };
+      },
+      signal,
+      giveUpAt,
+    );
     return result.ok ? { ok: true, value: value as T, attempts: result.attempts, dryRun: false } : result;
   }
 
-  /** Runs `attempt` until one settles, attempts run out, or `signal` aborts, backing off between attempts. */
+  /**
+   * Runs `attempt` until one settles, attempts run out, or `signal` aborts, backing off between attempts; fails at
+   * once with the last answer when the wait before the next attempt would end after `giveUpAt`.
+   */
   private async retrying(
     attemptOnce: (earlier: EarlierAttempts) => Promise<AttemptResult>,
     signal: AbortSignal | undefined,
+    giveUpAt: number | undefined,
   ): Promise<LoopsDeliveryResult> {
     const { attempts: maxAttempts } = this.options.retry;
     let earlier = NO_EARLIER_ATTEMPTS;
     // What results report as attempts: requests made, which an attempt that never got a rate-limit slot is not.
     let requests = 0;
+    let lastError: LoopsError | undefined;
     for (let attempt = 1; ; attempt++) {
       const result = await attemptOnce(earlier);
       if (result.outcome !== 'not-sent') requests++;
       if (result.outcome === 'accepted') {
         return { ok: true, attempts: requests, deduplicated: result.deduplicated, dryRun: false };
       }
+      if (result.outcome === 'retryable') lastError = result.error;
       earlier = afterAttempt(earlier, result);
       const failed = (error: LoopsError) => {
         error.mayHaveBeenAccepted = earlier.unknown;
-        return { ok: false as const, error, attempts: requests, mayHaveBeenAccepted: earlier.unknown };
+        return { ok: false as const, error, attempts: requests, mayHaveBeenAccepted: earlier.unknown, lastError };
       };
       if (signal?.aborted) return failed(abortedByCaller(signal));
       if (result.outcome !== 'retryable') return failed(result.error);
       if (attempt >= maxAttempts) return failed(result.error);
+      const delay = retryDelay(attempt, result, this.options.retry);
+      if (giveUpAt !== undefined && performance.now() + delay >= giveUpAt) return failed(result.error);
       try {
-        await abortableSleep(retryDelay(attempt, result, this.options.retry), signal);
+        await abortableSleep(delay, signal);
       } catch {
         return failed(abortedByCaller(signal as AbortSignal));
       }

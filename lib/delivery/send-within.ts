@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import type { LoopsError } from '../errors/loops.error';
 
@@ -6,33 +7,37 @@ interface Failure {
   ok: false;
   error: LoopsError;
   mayHaveBeenAccepted: boolean;
+  /** What the last attempt got, when the send was cut short after it. */
+  lastError?: LoopsError;
 }
 
 /**
  * Runs an awaited send within `sendTimeoutMs`, limiter waits, attempts and backoffs included, and the caller's
  * `signal`: resolves with the success, or throws what it failed with; a `LoopsNetworkError` with code `ETIMEDOUT` when
- * the time ran out, whatever it was spent on. The error carries `idempotencyKey`, when the send had one: the caller
- * may not have chosen it, and sending again with it is what never delivers twice.
+ * the time ran out, whatever it was spent on, its `cause` the last attempt's error. `run` gets the time (as
+ * `performance.now()`) past which a retry is not worth waiting for. The error carries `idempotencyKey`, when the send
+ * had one: the caller may not have chosen it, and sending again with it is what never delivers twice.
  */
 export async function sendWithin<TResult extends { ok: true } | Failure>(
   sendTimeoutMs: number,
   callerSignal: AbortSignal | undefined,
   what: string,
   idempotencyKey: string | undefined,
-  run: (signal: AbortSignal) => Promise<TResult>,
+  run: (signal: AbortSignal, giveUpAt: number) => Promise<TResult>,
 ): Promise<Extract<TResult, { ok: true }>> {
+  const giveUpAt = performance.now() + sendTimeoutMs;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), sendTimeoutMs);
   const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
   try {
-    const result: { ok: true } | Failure = await run(signal);
+    const result: { ok: true } | Failure = await run(signal, giveUpAt);
     if (result.ok) return result as Extract<TResult, { ok: true }>;
     let error = result.error;
     if (deadline.signal.aborted && !callerSignal?.aborted) {
       error = new LoopsNetworkError(
         `Loops did not ${what} within sendTimeoutMs (${sendTimeoutMs} ms)`,
         'ETIMEDOUT',
-        error,
+        result.lastError ?? error,
       );
       error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
     }

@@ -57,7 +57,8 @@ export class LoopsTransactionalService {
       options.signal,
       'accept the transactional email',
       prepared.idempotencyKey,
-      (signal) => this.telemetry.traceDelivery(prepared, 'awaited', () => this.sender.deliver(prepared, signal)),
+      (signal, giveUpAt) =>
+        this.telemetry.traceDelivery(prepared, 'awaited', () => this.sender.deliver(prepared, signal, giveUpAt)),
     );
     return { success: true, idempotencyKey: prepared.idempotencyKey, attempts, deduplicated, dryRun };
   }
