@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { LoopsRateLimiter } from './loops-rate-limiter';
 import { rateLimitSlots, rateLimitWindowMs } from './rate-limit-pace';
 
@@ -17,7 +18,9 @@ const EDGE_MS = 2;
  *
  * A request holds one of `capacity` slots from the moment it starts until one window after it
  * *finishes*. The server stamps a request's arrival between those two instants, so two requests
- * sharing a slot always arrive more than a window apart, however the network delays them.
+ * sharing a slot always arrive more than a window apart, however the network delays them. Times are read from the
+ * monotonic clock: a step of the system clock (NTP, a resumed VM) would otherwise free every slot at once, or hold
+ * them all for the size of a backward step.
  */
 export class MemoryRateLimiter extends LoopsRateLimiter {
   private readonly capacity: number;
@@ -54,7 +57,7 @@ export class MemoryRateLimiter extends LoopsRateLimiter {
 
   /** Holds every request back for `ms`, e.g. after Loops said its window is used up. */
   pauseFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+    this.pausedUntil = Math.max(this.pausedUntil, performance.now() + ms);
     this.schedule();
   }
 
@@ -64,7 +67,7 @@ export class MemoryRateLimiter extends LoopsRateLimiter {
       this.timer = undefined;
     }
     while (this.waiters.length > 0) {
-      const now = Date.now();
+      const now = performance.now();
       const slot = this.earliestSlot();
       const readyAt = Math.max(this.slots[slot], this.pausedUntil);
       if (readyAt === Infinity) return; // every slot in flight: a release calls schedule()
@@ -84,7 +87,7 @@ export class MemoryRateLimiter extends LoopsRateLimiter {
     return () => {
       if (released) return;
       released = true;
-      this.slots[slot] = Date.now() + this.windowMs;
+      this.slots[slot] = performance.now() + this.windowMs;
       this.schedule();
     };
   }
