@@ -36,6 +36,8 @@ end
 return 0
 `;
 
+const FORGET = `return redis.call('ZREM', KEYS[1], ARGV[1])`;
+
 // Extends a pause, never shortens one another instance set.
 const PAUSE = `
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
@@ -76,12 +78,20 @@ export class RedisRateLimiter extends LoopsRateLimiter {
     const member = randomUUID();
     const holdMs = this.maxAttemptMs + this.windowMs;
     for (;;) {
-      const wait = Number(
-        await this.ask(
-          this.redis.eval(ACQUIRE, 2, this.slotsKey, this.pauseKey, this.capacity, holdMs, member),
-          signal,
-        ),
-      );
+      let wait: number;
+      try {
+        wait = Number(
+          await this.ask(
+            this.redis.eval(ACQUIRE, 2, this.slotsKey, this.pauseKey, this.capacity, holdMs, member),
+            signal,
+          ),
+        );
+      } catch (error) {
+        // Given up on (an abort, no answer in time), the script may still run and take a slot no request will use
+        // or release. Sent after it on the same connection, this takes it back.
+        this.redis.eval(FORGET, 1, this.slotsKey, member).catch(() => undefined);
+        throw error;
+      }
       if (wait <= 0) break;
       await abortableSleep(Math.min(wait, MAX_POLL_MS), signal);
     }
