@@ -1,4 +1,5 @@
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
+import { describe } from '../utils/read-option';
 
 /**
  * The kinds of line the module logs while it runs:
@@ -66,10 +67,12 @@ export function resolveLogLevels(value: unknown): Record<LoopsLogKind, LoopsLogL
         `is not a kind of log line; the kinds are ${Object.keys(DEFAULT_LOG_LEVELS).join(', ')}`,
       );
     }
+    // Absent, as for every other option: `{ failed: config.get('LOOPS_FAILED_LEVEL') }` with the variable unset.
+    if (level === undefined) continue;
     if (level !== false && !LEVELS.includes(level as LoopsLogLevel)) {
       throw new LoopsConfigurationError(
         `logLevels.${kind}`,
-        `must be one of ${LEVELS.map((name) => `'${name}'`).join(', ')} or false (got ${JSON.stringify(level)})`,
+        `must be one of ${LEVELS.map((name) => `'${name}'`).join(', ')} or false (got ${describe(level)})`,
       );
     }
     levels[kind as LoopsLogKind] = level as LoopsLogLevel | false;

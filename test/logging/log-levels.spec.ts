@@ -168,7 +168,8 @@ describe('logLevels', () => {
       'logLevels.failed',
       "must be one of 'log', 'error', 'warn', 'debug', 'verbose', 'fatal' or false",
     ],
-    [{ failed: true }, 'logLevels.failed', 'or false (got true)'],
+    [{ failed: true }, 'logLevels.failed', 'or false (got a boolean)'],
+    [{ failed: 10n }, 'logLevels.failed', 'or false (got a bigint)'],
     [{ failures: 'warn' }, 'logLevels.failures', 'is not a kind of log line; the kinds are failed, dropped'],
     [{ toString: 'warn' }, 'logLevels.toString', 'is not a kind of log line'],
     ['warn', 'logLevels', 'must be an object'],
@@ -178,5 +179,19 @@ describe('logLevels', () => {
     expect(resolving).toThrow(LoopsConfigurationError);
     expect(resolving).toThrow(`Invalid LoopsModule option "${option}": `);
     expect(resolving).toThrow(rule);
+  });
+
+  it('describes a wrong value by its type, never its text: it may be the key, put in the wrong place', () => {
+    const apiKey = 'sk_live_0123456789abcdef';
+    const resolving = () =>
+      resolveLoopsOptions({ apiKey, logLevels: { failed: apiKey } as unknown as LoopsModuleOptions['logLevels'] });
+    expect(resolving).toThrow('Invalid LoopsModule option "logLevels.failed": ');
+    expect(resolving).toThrow('(got a string)');
+    expect(resolving).not.toThrow(apiKey);
+  });
+
+  it('takes a kind set to undefined as absent: its default level', () => {
+    const resolved = resolveLoopsOptions({ apiKey: 'k', logLevels: { failed: undefined, dropped: 'debug' } });
+    expect(resolved.logLevels).toMatchObject({ failed: 'error', dropped: 'debug' });
   });
 });
