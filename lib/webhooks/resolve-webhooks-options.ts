@@ -1,4 +1,5 @@
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
+import { readNumber, readObject } from '../utils/read-option';
 import { decodeWebhookSecret } from './webhook-signature';
 
 /** `webhooks` with every default filled in. */
@@ -15,6 +16,15 @@ export const DEFAULT_WEBHOOKS_PATH = '/loops/webhooks';
 
 const OPTIONS = ['secret', 'path', 'toleranceSeconds', 'maxBodyBytes', 'deduplication'];
 const DEDUPLICATION_OPTIONS = ['ttlSeconds', 'maxEntries', 'claimSeconds'];
+const DAY_SECONDS = 24 * 3600;
+/**
+ * Bounds past any use: a longer tolerance is a wider window for replays, a longer claim outlives any handler, and a
+ * record kept longer than a year outlives any redelivery. Seconds become Redis expiries in milliseconds.
+ */
+const MAX_TOLERANCE_SECONDS = DAY_SECONDS;
+const MAX_CLAIM_SECONDS = DAY_SECONDS;
+const MAX_TTL_SECONDS = 365 * DAY_SECONDS;
+
 /** Literal segments only: a `:param` or `*` would make the route match more than the one path. */
 const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 
@@ -25,16 +35,31 @@ const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 export function resolveWebhooksOptions(value: unknown): ResolvedLoopsWebhooksOptions | undefined {
   if (value === undefined) return undefined;
   const options = readObject(value, 'webhooks', OPTIONS);
-  const deduplication = readObject(options.deduplication ?? {}, 'webhooks.deduplication', DEDUPLICATION_OPTIONS);
+  const deduplication = readObject(options.deduplication, 'webhooks.deduplication', DEDUPLICATION_OPTIONS);
   return {
     secrets: readSecrets(options.secret),
     path: readPath(options.path),
-    toleranceSeconds: readNumber(options.toleranceSeconds, 'webhooks.toleranceSeconds', 300, 1),
-    maxBodyBytes: readNumber(options.maxBodyBytes, 'webhooks.maxBodyBytes', 256 * 1024, 1),
+    toleranceSeconds: readNumber(options.toleranceSeconds, 'webhooks.toleranceSeconds', 300, {
+      min: 1,
+      max: MAX_TOLERANCE_SECONDS,
+      integer: true,
+    }),
+    maxBodyBytes: readNumber(options.maxBodyBytes, 'webhooks.maxBodyBytes', 256 * 1024, { min: 1, integer: true }),
     deduplication: {
-      ttlSeconds: readNumber(deduplication.ttlSeconds, 'webhooks.deduplication.ttlSeconds', 3 * 24 * 3600, 1),
-      maxEntries: readNumber(deduplication.maxEntries, 'webhooks.deduplication.maxEntries', 50_000, 1),
-      claimSeconds: readNumber(deduplication.claimSeconds, 'webhooks.deduplication.claimSeconds', 120, 1),
+      ttlSeconds: readNumber(deduplication.ttlSeconds, 'webhooks.deduplication.ttlSeconds', 3 * DAY_SECONDS, {
+        min: 1,
+        max: MAX_TTL_SECONDS,
+        integer: true,
+      }),
+      maxEntries: readNumber(deduplication.maxEntries, 'webhooks.deduplication.maxEntries', 50_000, {
+        min: 1,
+        integer: true,
+      }),
+      claimSeconds: readNumber(deduplication.claimSeconds, 'webhooks.deduplication.claimSeconds', 120, {
+        min: 1,
+        max: MAX_CLAIM_SECONDS,
+        integer: true,
+      }),
     },
   };
 }
@@ -70,25 +95,4 @@ function readPath(value: unknown): string {
     );
   }
   return value;
-}
-
-function readNumber(value: unknown, option: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    const got = typeof value === 'number' ? String(value) : value === null ? 'null' : `a ${typeof value}`;
-    throw new LoopsConfigurationError(option, `must be an integer >= ${min} (got ${got})`);
-  }
-  return value;
-}
-
-function readObject(value: unknown, option: string, known: string[]): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new LoopsConfigurationError(option, 'must be an object');
-  }
-  const unknown = Object.keys(value).find((key) => !known.includes(key));
-  if (unknown !== undefined) {
-    // A misspelt option would otherwise be ignored, and its default used without a word.
-    throw new LoopsConfigurationError(`${option}.${unknown}`, `is not an option; the options are ${known.join(', ')}`);
-  }
-  return value as Record<string, unknown>;
 }

@@ -31,11 +31,41 @@ describe('webhooks options', () => {
     ['a trailing slash', { secret, path: '/loops/' }, 'webhooks.path', 'trailing slash'],
     ['a tolerance of 0', { secret, toleranceSeconds: 0 }, 'webhooks.toleranceSeconds', 'integer >= 1 (got 0)'],
     ['a tolerance in text', { secret, toleranceSeconds: '300' }, 'webhooks.toleranceSeconds', '(got a string)'],
-    ['a fractional body limit', { secret, maxBodyBytes: 1.5 }, 'webhooks.maxBodyBytes', 'integer >= 1'],
+    ['a fractional body limit', { secret, maxBodyBytes: 1.5 }, 'webhooks.maxBodyBytes', 'must be an integer'],
     ['a negative TTL', { secret, deduplication: { ttlSeconds: -1 } }, 'webhooks.deduplication.ttlSeconds', '>= 1'],
-    ['maxEntries NaN', { secret, deduplication: { maxEntries: NaN } }, 'webhooks.deduplication.maxEntries', '>= 1'],
-    ['a misspelt option', { secret, toleranceMs: 1000 }, 'webhooks.toleranceMs', 'is not an option'],
+    [
+      'maxEntries NaN',
+      { secret, deduplication: { maxEntries: NaN } },
+      'webhooks.deduplication.maxEntries',
+      '(got NaN)',
+    ],
+    // Past these, a Redis expiry in milliseconds is refused on every webhook, or replay protection is all but off.
+    [
+      'a TTL over a year',
+      { secret, deduplication: { ttlSeconds: 1e300 } },
+      'webhooks.deduplication.ttlSeconds',
+      'at most 31536000',
+    ],
+    [
+      'a claim over a day',
+      { secret, deduplication: { claimSeconds: 86_401 } },
+      'webhooks.deduplication.claimSeconds',
+      'at most 86400',
+    ],
+    ['a tolerance over a day', { secret, toleranceSeconds: 86_401 }, 'webhooks.toleranceSeconds', 'at most 86400'],
+    [
+      'a misspelt option',
+      { secret, tolerenceSeconds: 600 },
+      'webhooks.tolerenceSeconds',
+      'is not an option (did you mean "toleranceSeconds"?)',
+    ],
     ['deduplication as a number', { secret, deduplication: 5 }, 'webhooks.deduplication', 'must be an object'],
+    [
+      'deduplication as null',
+      { secret, deduplication: null },
+      'webhooks.deduplication',
+      'must be an object (got null)',
+    ],
     ['webhooks as a string', 'whsec_abc', 'webhooks', 'must be an object'],
   ])('refuses %s, naming %s', (_name, webhooks, option, rule) => {
     let error: unknown;
