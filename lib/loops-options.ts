@@ -11,6 +11,7 @@ import type {
   LoopsRateLimitOptions,
   LoopsRetryOptions,
 } from './interfaces/loops-module-options.interface';
+import type { LoopsModuleExtras } from './loops.module-definition';
 import { readAxiosInstance } from './transport/read-axios-instance';
 import { keysOf, readBoolean, readNumber, readObject, rejectUnknownKeys } from './utils/read-option';
 import { type ResolvedLoopsWebhooksOptions, resolveWebhooksOptions } from './webhooks/resolve-webhooks-options';
@@ -43,6 +44,8 @@ const MODULE_OPTIONS = keysOf<LoopsModuleOptions>()(
   'logLevels',
   'webhooks',
 );
+/** Options of the module's definition, not of the module: `forRoot` takes them out, a factory's result keeps them. */
+const MODULE_EXTRAS = keysOf<LoopsModuleExtras>()('isGlobal', 'extraProviders');
 const RETRY_OPTIONS = keysOf<LoopsRetryOptions>()('attempts', 'minDelayMs', 'maxDelayMs');
 const RATE_LIMIT_OPTIONS = keysOf<LoopsRateLimitOptions>()('requestsPerSecond');
 const QUEUE_OPTIONS = keysOf<LoopsQueueOptions>()('concurrency', 'maxPending');
@@ -97,6 +100,14 @@ const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 export function resolveLoopsOptions(options: LoopsModuleOptions | undefined): ResolvedLoopsOptions {
   if (typeof options !== 'object' || options === null) {
     throw new LoopsConfigurationError('options', 'must be an object');
+  }
+  for (const extra of MODULE_EXTRAS) {
+    if (Object.hasOwn(options, extra)) {
+      throw new LoopsConfigurationError(
+        extra,
+        'is an option of forRootAsync itself, beside useFactory: the options a factory returns cannot set it',
+      );
+    }
   }
   rejectUnknownKeys(options as Record<string, unknown>, '', MODULE_OPTIONS);
   const dryRunValues = options.dryRun === 'verbose';
@@ -181,6 +192,13 @@ export function readBaseUrl(value: unknown): string {
 function readDelivery(value: unknown): ResolvedLoopsOptions['delivery'] {
   const delivery = readObject(value, 'delivery');
   if (delivery.queue === undefined || delivery.queue === 'memory') {
+    const bullMqOnly = Object.keys(delivery).find((key) => key !== 'queue' && BULLMQ_OPTIONS.includes(key));
+    if (bullMqOnly !== undefined) {
+      throw new LoopsConfigurationError(
+        `delivery.${bullMqOnly}`,
+        "is an option of BullMQ delivery: add queue: 'bullmq'",
+      );
+    }
     rejectUnknownKeys(delivery, 'delivery', ['queue']);
     return { queue: 'memory' };
   }

@@ -102,6 +102,19 @@ describe('LoopsModule', () => {
       await moduleRef.close();
     });
 
+    it.each(['isGlobal', 'extraProviders'])(
+      '%s returned by the factory stops the app, saying it goes beside useFactory',
+      async (extra) => {
+        const compiling = compile([
+          LoopsModule.forRootAsync({ useFactory: () => ({ apiKey: 'k', [extra]: [] }) as LoopsModuleOptions }),
+        ]);
+        await expect(compiling).rejects.toThrow(LoopsConfigurationError);
+        await expect(compiling).rejects.toThrow(
+          `Invalid LoopsModule option "${extra}": is an option of forRootAsync itself, beside useFactory`,
+        );
+      },
+    );
+
     it('extraProviders are registered in the module', async () => {
       const moduleRef = await compile([
         LoopsModule.forRootAsync({
@@ -230,8 +243,14 @@ describe('LoopsModule', () => {
       [
         'a BullMQ option on the memory queue',
         { delivery: { queue: 'memory', queueName: 'x' } },
-        /"delivery.queueName": is not an option$/,
+        /"delivery.queueName": is an option of BullMQ delivery: add queue: 'bullmq'$/,
       ],
+      [
+        "a Redis connection without queue: 'bullmq'",
+        { delivery: { connection: 'redis://127.0.0.1:6379' } },
+        /"delivery.connection": is an option of BullMQ delivery: add queue: 'bullmq'$/,
+      ],
+      ['an unknown delivery option', { delivery: { color: 'blue' } }, /"delivery.color": is not an option$/],
       [
         'a misspelt BullMQ option',
         { delivery: { queue: 'bullmq', connection: {}, queuename: 'x' } },
