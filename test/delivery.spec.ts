@@ -224,6 +224,18 @@ describe('background queue', () => {
     await expect(loops.flush()).resolves.toBe(true);
   });
 
+  it('flush() waits only for the events enqueued before it, not for those enqueued after', async () => {
+    const { loops } = await boot({ shutdownTimeoutMs: 100 });
+    server.respondWith((request) =>
+      (request.body as { userId?: string }).userId === 'late' ? { kind: 'delay', ms: 60_000 } : undefined,
+    );
+    loops.enqueueEvent({ ...event, userId: 'early' });
+    const flushed = loops.flush(5_000);
+    loops.enqueueEvent({ ...event, userId: 'late' });
+    await expect(flushed).resolves.toBe(true);
+    expect(server.accepted.map((accepted) => accepted.body.userId)).toEqual(['early']);
+  });
+
   it('reports an event that keeps failing as failed, on deliveries$ and in the log, email masked', async () => {
     const testing = await boot({ retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5 } });
     const outcomes = collectOutcomes(testing);
