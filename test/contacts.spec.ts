@@ -197,6 +197,31 @@ describe('retries', () => {
     ).toEqual([undefined, 404]);
   });
 
+  it('a delete refused with 429, then 404: LoopsContactNotFoundError, since no attempt can have deleted it', async () => {
+    const { contacts } = await boot({ retry });
+    server.script({ kind: 'status', status: 429, body: { success: false } });
+    const error = await rejection(contacts.deleteContact({ email: 'nobody@example.com' }));
+    expect(error).toBeInstanceOf(LoopsContactNotFoundError);
+    expect(contactRequests().map((request) => request.status)).toEqual([429, 404]);
+  });
+
+  it('a create refused with 429, then 409: LoopsContactExistsError not blaming this call for the contact', async () => {
+    const { contacts } = await boot({ retry });
+    await contacts.createContact({ email: 'ada@example.com' });
+    server.script({ kind: 'status', status: 429, body: { success: false } });
+    const error = (await rejection(contacts.createContact({ email: 'ada@example.com' }))) as LoopsContactExistsError;
+    expect(error).toBeInstanceOf(LoopsContactExistsError);
+    expect(error.mayHaveBeenAccepted).toBe(false);
+    expect(error.message).toBe(
+      'Loops already has a contact with this email or userId (409): use updateContact to change it',
+    );
+    expect(
+      contactRequests()
+        .slice(1)
+        .map((request) => request.status),
+    ).toEqual([429, 409]);
+  });
+
   it('a create whose answer was lost, then 409: LoopsContactExistsError saying this call may have created it', async () => {
     const { contacts } = await boot({ retry, timeoutMs: 200 });
     server.script({ kind: 'accept-then-drop' });
