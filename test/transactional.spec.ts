@@ -174,6 +174,21 @@ describe('send (awaited)', () => {
     expect(error.message).toContain(text);
   });
 
+  it('measures attachments decoded: just under 10 MiB of files, about 13 MiB as base64, is sent', async () => {
+    const { transactional } = await boot({ retry: false });
+    const data = 'A'.repeat(4 * Math.floor((10 * 1024 * 1024) / 3));
+    const error = await rejection(
+      transactional.send({
+        transactionalId: ID,
+        email: 'ada@example.com',
+        attachments: [{ filename: 'big.pdf', contentType: 'application/pdf', data }],
+      }),
+    );
+    // The 413 is the test server's own 1 MiB cap: what matters is that the library let the email out.
+    expect(error).not.toBeInstanceOf(LoopsValidationError);
+    expect(transactionalRequests().map((request) => request.status)).toEqual([413]);
+  });
+
   it('a 429 that outlasts the attempts is LoopsRateLimitError, as for events', async () => {
     const { transactional } = await boot({ retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 1 } });
     server.respondWith(() => ({ kind: 'status', status: 429 }));
