@@ -107,6 +107,26 @@ if (!available) {
     expect(audited).toHaveLength(200);
   }, 30_000);
 
+  it('answers 503 when a handler succeeded but Redis could not record its success', async () => {
+    const { app, logger, handlers } = await instance('express');
+    const admin = new Redis(redis.connection);
+    // Redis stops taking writes once the handler has claimed the message, so only the record of its success fails.
+    handlers.during(() => admin.call('CLIENT', 'PAUSE', '10000', 'WRITE').then(() => undefined));
+    try {
+      const result = await postLoopsWebhook(app, buildLoopsWebhookPayload('contact.created'));
+      expect(result.status).toBe(503);
+      expect(handlers.names()).toEqual(['contactCreated contact.created']);
+      expect(logger.texts('error')).toContainEqual(
+        expect.stringContaining(
+          'handler RecordingHandlers.contactCreated succeeded, but the deduplication store failed',
+        ),
+      );
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE');
+      admin.disconnect();
+    }
+  }, 20_000);
+
   it('answers 503 and runs nothing while Redis does not answer', async () => {
     const { app, logger, handlers } = await instance('express');
     expect((await postLoopsWebhook(app, buildLoopsWebhookPayload('email.hardBounced'))).status).toBe(204);
