@@ -401,6 +401,54 @@ describeWithRedis('queue gauges with BullMQ', () => {
     }
   }, 30_000);
 
+  it('are not reported while Redis does not answer, rather than reported as an empty queue', async () => {
+    const bed = new BullMqTestBed(redis, server);
+    const waiting = async () =>
+      pointValue(await collect(), 'loops.queue.depth', {
+        'loops.delivery.mode': 'bullmq',
+        'loops.queue.state': 'waiting',
+      });
+    try {
+      const { loops } = await bed.instance({}, { worker: false, enqueueTimeoutMs: 500 });
+      for (const n of [1, 2]) await loops.enqueueEventAsync({ eventName: 'digest', userId: `u${n}` });
+      // The SDK keeps, per label set, the point sampled last by Date.now: later than the clocks other tests set.
+      jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 3_600_000);
+      expect(await waiting()).toBe(2);
+      redis.pause();
+      // Nothing observed: the cumulative reader keeps the last point, where a made-up reading would say 0.
+      expect(await waiting()).toBe(2);
+    } finally {
+      redis.resume();
+      await bed.tearDown();
+    }
+  }, 30_000);
+
+  it('the enqueue-to-accept histogram leaves out an event found delivered already when enqueued again', async () => {
+    const bed = new BullMqTestBed(redis, server);
+    try {
+      const { loops } = await bed.instance();
+      const histogram = async () =>
+        (await collect()).find(
+          (point) =>
+            point.name === 'loops.event.enqueue_to_accept.duration' &&
+            point.attributes['loops.event.name'] === 'deliveredOnce',
+        );
+      await loops.enqueueEventAsync({ eventName: 'deliveredOnce', userId: 'u1' }, { idempotencyKey: 'once-u1' });
+      await loops.flush();
+      expect(await histogram()).toMatchObject({ count: 1 });
+
+      await loops.enqueueEventAsync({ eventName: 'deliveredOnce', userId: 'u1' }, { idempotencyKey: 'once-u1' });
+      await loops.flush();
+      const points = await collect();
+      const deduplicated = { 'loops.event.name': 'deliveredOnce', 'loops.delivery.outcome': 'deduplicated' };
+      expect(pointValue(points, 'loops.events.settled', deduplicated)).toBe(1);
+      expect(await histogram()).toMatchObject({ count: 1 });
+      expect(server.accepted).toHaveLength(1);
+    } finally {
+      await bed.tearDown();
+    }
+  }, 30_000);
+
   it("a job's last attempt cut short by shutdown: its span says retrying, as the job goes back to waiting", async () => {
     const bed = new BullMqTestBed(redis, server);
     try {
