@@ -275,6 +275,27 @@ describeWithRedis('durable delivery with BullMQ', () => {
       expect(await testing.loops.failedEvents()).toEqual([]);
     }, 30_000);
 
+    it('a job taken back from two killed instances, with retry.attempts 3, is still delivered, once', async () => {
+      const retry = { attempts: 3, minDelayMs: 10, maxDelayMs: 10 };
+      // Never answered while the instances live: each dies with the job in hand, and the job stalls.
+      server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+      const producer = await bed.instance({ retry }, { worker: false });
+      await producer.loops.enqueueEventAsync(userEvent(1), { idempotencyKey: 'stalls-twice' });
+      for (const requests of [1, 2]) {
+        const doomed = await bed.childInstance({ retry });
+        await until(() => server.eventRequests().length === requests, `request ${requests} in flight`);
+        await doomed.kill();
+      }
+
+      server.respondWith(undefined);
+      const survivor = await bed.instance({ retry });
+      const outcomes = collect(survivor);
+      await expect(survivor.loops.flush(30_000)).resolves.toBe(true);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['sent']);
+      expect((await bed.queue().getJob('loops-stalls-twice'))?.stalledCounter).toBe(2);
+      expectDeliveredExactlyOnce(server, ['user-1']);
+    }, 60_000);
+
     it('a job failed for stalling, replayed: no stalls counted any more, and its 409 read as this event, delivered', async () => {
       const producer = await bed.instance({ retry: false }, { worker: false });
       const key = await producer.loops.enqueueEventAsync(userEvent(1));
