@@ -389,4 +389,16 @@ describe('optional peers', () => {
       ),
     );
   });
+
+  it('names, with it, the missing peers the same option needs, so that one install is enough', () => {
+    expect(() =>
+      loadOptionalPeer('nestjs-loops-no-such-peer', 'delivery.queue', ['rxjs', 'nestjs-loops-gone']),
+    ).toThrow(
+      new LoopsConfigurationError(
+        'delivery.queue',
+        'needs the optional peer dependencies "nestjs-loops-no-such-peer" and "nestjs-loops-gone": ' +
+          'npm install nestjs-loops-no-such-peer nestjs-loops-gone',
+      ),
+    );
+  });
 });

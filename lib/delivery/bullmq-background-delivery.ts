@@ -132,7 +132,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   ) {
     super();
     telemetry.servesEngine('bullmq');
-    this.bullmq = loadOptionalPeer<BullMq>('bullmq', 'delivery.queue');
+    this.bullmq = loadOptionalPeer<BullMq>('bullmq', 'delivery.queue', ['ioredis']);
     const { completed, failed } = delivery.retention;
     // Fail fast while Redis is away, instead of holding the command until it comes back.
     this.queueClient = connection.createClient({ enableOfflineQueue: false });

@@ -49,7 +49,7 @@ export class RedisConnection {
 
   /** A new client of our own, closed by `close()`. */
   createClient(extra: RedisOptions = {}): RedisClient {
-    const { Redis: RedisClient } = loadOptionalPeer<IoRedisModule>('ioredis', 'delivery.queue');
+    const { Redis: RedisClient } = loadOptionalPeer<IoRedisModule>('ioredis', 'delivery.queue', ['bullmq']);
     const client = new RedisClient(this.options(extra));
     this.clients.push(client);
     return client;
