@@ -15,9 +15,13 @@ import {
   LoopsModule,
   type LoopsModuleOptions,
   LoopsNetworkError,
+  LoopsRateLimitError,
   LoopsRateLimiter,
   LoopsTransactionalService,
+  LoopsTransport,
+  type LoopsTransportResponse,
 } from '../lib';
+import { CapturingLogger } from './support/capturing-logger';
 import { LoopsCompatibleServer } from './support/loops-server';
 import { ArrayQueue } from './support/array-queue';
 import { TEST_API_KEY } from './support/loops-testing-app';
@@ -70,6 +74,38 @@ class FailingAfterFirstLimiter extends LoopsRateLimiter {
   pauseFor(): void {}
 }
 
+/** A limiter of the app's own whose store goes away once a slot is granted: its release and pauseFor throw. */
+@Injectable()
+class ThrowingAfterGrantLimiter extends LoopsRateLimiter {
+  async acquire(): Promise<() => void> {
+    return () => {
+      throw new Error('limiter store unreachable');
+    };
+  }
+
+  pauseFor(): void {
+    throw new Error('limiter store unreachable');
+  }
+}
+
+/** A limiter written in JavaScript, say, that resolves to no release function at all. */
+@Injectable()
+class NoReleaseLimiter extends LoopsRateLimiter {
+  async acquire(): Promise<() => void> {
+    return undefined as unknown as () => void;
+  }
+
+  pauseFor(): void {}
+}
+
+/** A transport of the app's own, unchecked by types, that resolves to something that is not an answer. */
+@Injectable()
+class ShapelessTransport extends LoopsTransport {
+  async send(): Promise<LoopsTransportResponse> {
+    return {} as LoopsTransportResponse;
+  }
+}
+
 @Controller('orders')
 class OrdersController {
   @Post()
@@ -87,6 +123,7 @@ async function boot(
   extraProviders: Provider[],
   how: 'forRoot' | 'forRootAsync',
   more: Partial<LoopsModuleOptions> = {},
+  logger: CapturingLogger | false = false,
 ): Promise<INestApplication> {
   const options = { apiKey: TEST_API_KEY, baseUrl: server.baseUrl, retry: false as const, ...more };
   const loopsModule =
@@ -97,7 +134,7 @@ async function boot(
     imports: [loopsModule],
     controllers: [OrdersController],
   }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
+  app = moduleRef.createNestApplication({ logger });
   await app.init();
   return app;
 }
@@ -182,4 +219,61 @@ it('attempts count requests made: a retry that never got a slot is not one', asy
 
   expect(server.requests).toHaveLength(1);
   expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', attempts: 1 })]);
+});
+
+it("a limiter of the app's own that throws once the request is done leaves Loops' answer standing, and logs why", async () => {
+  const logger = new CapturingLogger();
+  const booted = await boot(
+    [{ provide: LoopsRateLimiter, useClass: ThrowingAfterGrantLimiter }],
+    'forRoot',
+    {},
+    logger,
+  );
+  const loops = booted.get(LoopsEventsService);
+  const outcomes: LoopsDeliveryOutcome[] = [];
+  loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+
+  await expect(loops.sendEvent({ eventName: 'signup', userId: 'u1' })).resolves.toMatchObject({ success: true });
+  loops.enqueueEvent({ eventName: 'signup', userId: 'u2' });
+  await loops.flush();
+  expect(outcomes).toEqual([expect.objectContaining({ status: 'sent' })]);
+  // pauseFor, after a 429: the refusal is what the caller gets, not the limiter's error.
+  server.script({ kind: 'status', status: 429, body: { success: false, message: 'Slow down' } });
+  await expect(loops.sendEvent({ eventName: 'signup', userId: 'u3' })).rejects.toBeInstanceOf(LoopsRateLimitError);
+
+  expect(server.accepted.map((accepted) => accepted.body.userId)).toEqual(['u1', 'u2']);
+  const failures = logger.texts('error').filter((text) => text.includes('limiter store unreachable'));
+  expect(failures).toEqual([
+    expect.stringContaining("The Loops rate limiter's release failed (limiter store unreachable)"),
+    expect.stringContaining("The Loops rate limiter's release failed (limiter store unreachable)"),
+    expect.stringContaining("The Loops rate limiter's release failed (limiter store unreachable)"),
+    expect.stringContaining("The Loops rate limiter's pauseFor failed (limiter store unreachable)"),
+  ]);
+});
+
+it("a limiter of the app's own that grants no release function fails the send before any request, saying so", async () => {
+  const booted = await boot([{ provide: LoopsRateLimiter, useClass: NoReleaseLimiter }], 'forRoot');
+  const error = await booted
+    .get(LoopsEventsService)
+    .sendEvent({ eventName: 'signup', userId: 'u1' })
+    .catch((thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(LoopsNetworkError);
+  expect(error).toMatchObject({
+    message: expect.stringContaining('LoopsRateLimiter.acquire resolved to undefined, not a release function'),
+    mayHaveBeenAccepted: false,
+  });
+  expect(server.requests).toHaveLength(0);
+});
+
+it("a transport of the app's own that resolves to no answer fails the send as one whose outcome is unknown", async () => {
+  const booted = await boot([{ provide: LoopsTransport, useClass: ShapelessTransport }], 'forRoot');
+  const error = await booted
+    .get(LoopsEventsService)
+    .sendEvent({ eventName: 'signup', userId: 'u1' })
+    .catch((thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(LoopsNetworkError);
+  expect(error).toMatchObject({
+    message: 'The LoopsTransport resolved to something that is not an answer (a status and headers are required)',
+    mayHaveBeenAccepted: true,
+  });
 });

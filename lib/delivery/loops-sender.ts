@@ -198,15 +198,35 @@ export class LoopsSender {
     } catch (error) {
       return { outcome: 'retryable', error: toLoopsError(error), unknown: true, rateLimited: false };
     } finally {
-      release();
+      this.tellLimiter('release', release);
+    }
+    if (!isTransportResponse(response)) {
+      const error = new LoopsNetworkError(
+        'The LoopsTransport resolved to something that is not an answer (a status and headers are required)',
+        undefined,
+      );
+      return { outcome: 'retryable', error, unknown: true, rateLimited: false };
     }
     this.telemetry.answered(response);
     // Loops counted this request somewhere between its start and now: only a window from now is sure to
     // have passed it.
     if (response.headers['x-ratelimit-remaining'] === '0' || response.status === 429) {
-      this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
+      this.tellLimiter('pauseFor', () => this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS));
     }
     return response;
+  }
+
+  /**
+   * Calls into the rate limiter once the request is done: a limiter of the app's own that throws then (its store
+   * gone, say) must not turn the answer Loops gave into an error, so the failure is logged and the answer stands.
+   */
+  private tellLimiter(call: 'release' | 'pauseFor', run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.log.write('queue', `The Loops rate limiter's ${call} failed (${reason}); the request's answer stands`);
+    }
   }
 
   private details(response: LoopsTransportResponse): LoopsApiErrorDetails {
@@ -312,6 +332,12 @@ function redact(value: unknown, secret: string): unknown {
     }
   }
   return value;
+}
+
+/** What a `LoopsTransport` must resolve to; one of the app's own, unchecked by types, may not. */
+function isTransportResponse(value: unknown): value is LoopsTransportResponse {
+  const response = value as Partial<LoopsTransportResponse> | null | undefined;
+  return typeof response?.status === 'number' && typeof response.headers === 'object' && response.headers !== null;
 }
 
 function toLoopsError(error: unknown): LoopsError {
