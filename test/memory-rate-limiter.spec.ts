@@ -42,6 +42,37 @@ describe('MemoryRateLimiter', () => {
     });
   });
 
+  describe("an app's tests with fake timers (jest's, vitest's), which fake performance.now() too", () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('grants the next slot once the faked clock has passed the window', async () => {
+      const limiter = new MemoryRateLimiter(1);
+      (await limiter.acquire())();
+      let granted = false;
+      const next = limiter.acquire().then((release) => {
+        granted = true;
+        return release;
+      });
+      await jest.advanceTimersByTimeAsync(1_100);
+      expect(granted).toBe(true);
+      (await next)();
+    });
+
+    it('ends a pause once the faked clock has passed it', async () => {
+      const limiter = new MemoryRateLimiter(10);
+      limiter.pauseFor(5_000);
+      let granted = false;
+      const next = limiter.acquire().then((release) => {
+        granted = true;
+        return release;
+      });
+      await jest.advanceTimersByTimeAsync(5_100);
+      expect(granted).toBe(true);
+      (await next)();
+    });
+  });
+
   it('a wait that was aborted gives its place back, so the next request gets the slot', async () => {
     const limiter = new MemoryRateLimiter(1);
     const first = await limiter.acquire();

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
 import type { LoopsApiError, LoopsApiErrorDetails } from '../errors/loops-api.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsError } from '../errors/loops.error';

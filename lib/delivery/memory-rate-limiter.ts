@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { LoopsRateLimiter } from './loops-rate-limiter';
 import { rateLimitSlots, rateLimitWindowMs } from './rate-limit-pace';
 
@@ -20,7 +19,8 @@ const EDGE_MS = 2;
  * *finishes*. The server stamps a request's arrival between those two instants, so two requests
  * sharing a slot always arrive more than a window apart, however the network delays them. Times are read from the
  * monotonic clock: a step of the system clock (NTP, a resumed VM) would otherwise free every slot at once, or hold
- * them all for the size of a backward step.
+ * them all for the size of a backward step. The global `performance`, not node:perf_hooks': an app's fake timers
+ * replace it together with `setTimeout`, and the two must agree.
  */
 export class MemoryRateLimiter extends LoopsRateLimiter {
   private readonly capacity: number;

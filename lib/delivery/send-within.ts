@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import type { LoopsError } from '../errors/loops.error';
 
