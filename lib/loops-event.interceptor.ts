@@ -39,6 +39,9 @@ function splitByMode(definitions: EmitLoopsEventOptions[]): DefinitionsByMode {
   return split;
 }
 
+/** What `@Sse()` marks its handler with: Nest's `SSE_METADATA`, which `@nestjs/common` doesn't export at its root. */
+const SSE_METADATA = '__sse__';
+
 const RESULT_USER_ID_KEYS = ['userId'];
 const REQUEST_USER_ID_KEYS = ['userId', 'id'];
 
@@ -78,7 +81,7 @@ export class LoopsEventInterceptor implements NestInterceptor {
           },
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
-            if (emitted || !failsWithoutValue(context)) this.enqueueAll(background, context, result);
+            if (emitted || !this.failsWithoutValue(context)) this.enqueueAll(background, context, result);
             subscriber.complete();
           },
         });
@@ -93,7 +96,7 @@ export class LoopsEventInterceptor implements NestInterceptor {
       }),
       concatWith(
         defer(() =>
-          emitted || !failsWithoutValue(context)
+          emitted || !this.failsWithoutValue(context)
             ? Promise.all([this.enqueueAll(background, context, result), this.sendAll(awaited, context, result)])
             : EMPTY,
         ).pipe(ignoreElements()),
@@ -173,6 +176,22 @@ export class LoopsEventInterceptor implements NestInterceptor {
     return event;
   }
 
+  /**
+   * Nest answers an HTTP or GraphQL call whose handler's Observable completed without a value with an error (500, "no
+   * elements in sequence"): the call failed, so its events are not sent. A server-sent-events route, an RPC or a
+   * WebSocket handler may reply nothing and still succeed.
+   */
+  private failsWithoutValue(context: ExecutionContext): boolean {
+    switch (context.getType<string>()) {
+      case 'http':
+        return !this.reflector.get<boolean | undefined>(SSE_METADATA, context.getHandler());
+      case 'graphql':
+        return true;
+      default:
+        return false;
+    }
+  }
+
   private createContext(context: ExecutionContext, result: unknown): LoopsEventContext {
     const request = this.getRequest(context);
     return { result, request, data: this.getData(context, request), context };
@@ -248,15 +267,6 @@ export class LoopsEventInterceptor implements NestInterceptor {
       throw error;
     }
   }
-}
-
-/**
- * Nest answers an HTTP or GraphQL call whose handler's Observable completed without a value with an error (500, "no
- * elements in sequence"): the call failed, so its events are not sent. An RPC or WebSocket handler may reply nothing.
- */
-function failsWithoutValue(context: ExecutionContext): boolean {
-  const type = context.getType<string>();
-  return type === 'http' || type === 'graphql';
 }
 
 /** An object a contact can be read from: not a primitive, an array or a Map (whose entries are no fields). */

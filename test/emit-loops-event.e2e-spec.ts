@@ -7,8 +7,10 @@ import {
   HttpException,
   INestApplication,
   Injectable,
+  MessageEvent,
   Post,
   Provider,
+  Sse,
   Type,
   UseGuards,
 } from '@nestjs/common';
@@ -187,6 +189,13 @@ class EventsController {
   async promise(): Promise<{ email: string }> {
     await nextTick();
     return { email: 'promise@example.com' };
+  }
+
+  // A server-sent-events stream that ends with nothing to say: HTTP 200, a success.
+  @Sse('feed')
+  @EmitLoopsEvent({ eventName: 'feedOpened', contact: () => ({ email: 'sse@example.com' }) })
+  feed(): Observable<MessageEvent> {
+    return EMPTY;
   }
 
   // Nest answers 500 ("no elements in sequence") when an HTTP handler's Observable completes without a value.
@@ -594,6 +603,15 @@ describe('@EmitLoopsEvent() end to end', () => {
         expect(server.requests).toHaveLength(0);
         expect(outcomes).toEqual([]);
         expect(logger.texts('warn')).toEqual([]);
+      });
+
+      it('an @Sse() stream that ends without an event succeeds, and its event is sent', async () => {
+        const { http, loops, outcomes } = await boot();
+        const response = await http().get('/feed').expect(200);
+        expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
+        await loops.flush();
+        expect(bodies()).toEqual([{ eventName: 'feedOpened', email: 'sse@example.com' }]);
+        expect(outcomes).toEqual([expect.objectContaining({ status: 'sent', eventName: 'feedOpened' })]);
       });
 
       it('an Observable that errors sends nothing, even after emitting a value; its error passes through', async () => {
