@@ -358,13 +358,12 @@ describe('sendTimeoutMs', () => {
     const { loops } = await boot({
       retry: { attempts: 20, minDelayMs: 50, maxDelayMs: 50 },
       timeoutMs: 200,
-      // Ends in the middle of the third attempt, not with it.
-      sendTimeoutMs: 600,
+      sendTimeoutMs: 700,
     });
     server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
     const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'ETIMEDOUT', mayHaveBeenAccepted: true });
-    expect((error as Error).message).toContain('sendTimeoutMs (600 ms)');
+    expect((error as Error).message).toContain('sendTimeoutMs (700 ms)');
     expect(server.eventRequests().length).toBeLessThan(20);
   });
 
@@ -383,8 +382,19 @@ describe('sendTimeoutMs', () => {
     expect(server.eventRequests()).toHaveLength(1);
   });
 
-  it('a retry whose wait would end past it is not waited for: the send fails at once with the answer', async () => {
-    const { loops } = await boot({ sendTimeoutMs: 3_000 });
+  it("when it runs out during an attempt after an answer, the cause is still that answer, not the attempt's abort", async () => {
+    const { loops } = await boot({ retry: { minDelayMs: 10, maxDelayMs: 10 }, sendTimeoutMs: 500 });
+    server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+    server.script({ kind: 'status', status: 503, body: { success: false, message: 'Down for repairs' } });
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', mayHaveBeenAccepted: true });
+    expect((error as Error).cause).toMatchObject({ status: 503, loopsMessage: 'Down for repairs' });
+    expect(server.eventRequests()).toHaveLength(2);
+  });
+
+  it('a retry whose wait would end past it is not waited for: the send times out at once, with the answer', async () => {
+    // Waited for, the two minutes of Retry-After would outlast the test's own timeout.
+    const { loops } = await boot({ sendTimeoutMs: 60_000 });
     server.respondWith(() => ({
       kind: 'status',
       status: 503,
@@ -392,9 +402,10 @@ describe('sendTimeoutMs', () => {
       body: { success: false, message: 'Busy' },
     }));
     const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
-    // Had it waited, the send would have ended with sendTimeoutMs' ETIMEDOUT.
-    expect(error).toBeInstanceOf(LoopsApiError);
-    expect(error).toMatchObject({ status: 503, loopsMessage: 'Busy', mayHaveBeenAccepted: true });
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', mayHaveBeenAccepted: true });
+    expect((error as Error).message).toContain('sendTimeoutMs (60000 ms)');
+    expect((error as Error).cause).toBeInstanceOf(LoopsApiError);
+    expect((error as Error).cause).toMatchObject({ status: 503, loopsMessage: 'Busy' });
     expect(server.eventRequests()).toHaveLength(1);
   });
 

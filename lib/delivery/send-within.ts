@@ -8,14 +8,17 @@ interface Failure {
   mayHaveBeenAccepted: boolean;
   /** What the last attempt got, when the send was cut short after it. */
   lastError?: LoopsError;
+  /** Given up before the deadline, which the next attempt could not have beaten. */
+  outOfTime?: true;
 }
 
 /**
  * Runs an awaited send within `sendTimeoutMs`, limiter waits, attempts and backoffs included, and the caller's
  * `signal`: resolves with the success, or throws what it failed with; a `LoopsNetworkError` with code `ETIMEDOUT` when
- * the time ran out, whatever it was spent on, its `cause` the last attempt's error. `run` gets the time (as
- * `performance.now()`) past which a retry is not worth waiting for. The error carries `idempotencyKey`, when the send
- * had one: the caller may not have chosen it, and sending again with it is what never delivers twice.
+ * the time ran out, whatever it was spent on, or as soon as the next attempt could not start before it would: its
+ * `cause` is the last attempt's error. `run` gets that time (as `performance.now()`). The error carries
+ * `idempotencyKey`, when the send had one: the caller may not have chosen it, and sending again with it is what never
+ * delivers twice.
  */
 export async function sendWithin<TResult extends { ok: true } | Failure>(
   sendTimeoutMs: number,
@@ -32,7 +35,7 @@ export async function sendWithin<TResult extends { ok: true } | Failure>(
     const result: { ok: true } | Failure = await run(signal, giveUpAt);
     if (result.ok) return result as Extract<TResult, { ok: true }>;
     let error = result.error;
-    if (deadline.signal.aborted && !callerSignal?.aborted) {
+    if ((deadline.signal.aborted || result.outOfTime) && !callerSignal?.aborted) {
       error = new LoopsNetworkError(
         `Loops did not ${what} within sendTimeoutMs (${sendTimeoutMs} ms)`,
         'ETIMEDOUT',
