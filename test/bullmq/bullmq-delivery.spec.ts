@@ -3,6 +3,7 @@ import { firstValueFrom, filter } from 'rxjs';
 import {
   LoopsApiError,
   type LoopsDeliveryOutcome,
+  type LoopsFailedOutcome,
   type LoopsModuleOptions,
   LoopsQueueUnavailableError,
   type SendEventInput,
@@ -175,6 +176,29 @@ describeWithRedis('BullMQ delivery', () => {
       idempotencyKey: key,
       error: expect.any(LoopsQueueUnavailableError),
     });
+    expect(server.requests).toHaveLength(0);
+  }, 15_000);
+
+  it('with Redis down at shutdown, an event whose add never reached it is reported failed, as not queued', async () => {
+    const testing = await createLoopsTestingApp(server, {
+      shutdownTimeoutMs: 200,
+      delivery: {
+        queue: 'bullmq',
+        connection: { host: '127.0.0.1', port: await freePort() },
+        queueName,
+        enqueueTimeoutMs: 60_000,
+      },
+    });
+    const outcomes: LoopsDeliveryOutcome[] = [];
+    testing.loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+    const key = testing.loops.enqueueEvent(event(1));
+    await testing.app.close();
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'failed', idempotencyKey: key, mayHaveBeenAccepted: false }),
+    ]);
+    expect((outcomes[0] as LoopsFailedOutcome).error.message).toContain(
+      'the app shut down before Redis acknowledged it; it was not queued',
+    );
     expect(server.requests).toHaveLength(0);
   }, 15_000);
 });
