@@ -106,6 +106,14 @@ class ShapelessTransport extends LoopsTransport {
   }
 }
 
+/** A transport of the app's own that fails with an error of its own rather than a LoopsNetworkError. */
+@Injectable()
+class PlainErrorTransport extends LoopsTransport {
+  async send(): Promise<LoopsTransportResponse> {
+    throw new Error('socket hang up');
+  }
+}
+
 @Controller('orders')
 class OrdersController {
   @Post()
@@ -276,4 +284,14 @@ it("a transport of the app's own that resolves to no answer fails the send as on
     message: 'The LoopsTransport resolved to something that is not an answer (a status and headers are required)',
     mayHaveBeenAccepted: true,
   });
+});
+
+it("a transport of the app's own that rejects with an error of its own: a request that may have arrived", async () => {
+  const booted = await boot([{ provide: LoopsTransport, useClass: PlainErrorTransport }], 'forRoot');
+  const error = await booted
+    .get(LoopsEventsService)
+    .sendEvent({ eventName: 'signup', userId: 'u1' })
+    .catch((thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(LoopsNetworkError);
+  expect(error).toMatchObject({ message: 'Sending to Loops failed: socket hang up', mayHaveBeenAccepted: true });
 });

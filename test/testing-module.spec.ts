@@ -7,12 +7,14 @@ import {
   EmitLoopsEvent,
   LoopsApiError,
   LoopsAuthError,
+  LoopsBackgroundDelivery,
   LoopsEventsService,
   LoopsModule,
   LoopsNetworkError,
   LoopsValidationError,
 } from '../lib';
 import { LoopsTestingModule, LoopsTestRecorder } from '../lib/testing';
+import { ArrayQueue } from './support/array-queue';
 
 @Controller('accounts')
 class AccountsController {
@@ -182,6 +184,26 @@ describe('LoopsTestingModule', () => {
     await expect(moduleRef.get(LoopsEventsService).sendEvent({ eventName: 'a', userId: 'u' })).resolves.toMatchObject({
       attempts: 3,
     });
+    await moduleRef.close();
+  });
+});
+
+describe("a queue of the app's own", () => {
+  it('given in extraProviders, it takes the events, delivered over the in-memory transport', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        LoopsTestingModule.forRoot({ extraProviders: [{ provide: LoopsBackgroundDelivery, useClass: ArrayQueue }] }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    const loops = moduleRef.get(LoopsEventsService);
+    loops.enqueueEvent({ eventName: 'queuedByTheApp', userId: 'u1' });
+    await loops.flush();
+    expect((moduleRef.get(LoopsBackgroundDelivery) as ArrayQueue).taken.map((event) => event.eventName)).toEqual([
+      'queuedByTheApp',
+    ]);
+    expect(moduleRef.get(LoopsTestRecorder).events.map((event) => event.eventName)).toEqual(['queuedByTheApp']);
+    await expect(loops.queueStatus()).resolves.toMatchObject({ queue: 'custom', waiting: 0 });
     await moduleRef.close();
   });
 });

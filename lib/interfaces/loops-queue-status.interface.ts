@@ -1,6 +1,7 @@
 /** What the background queue holds at one moment: `LoopsEventsService.queueStatus()`. */
 export interface LoopsQueueStatus {
-  queue: 'memory' | 'bullmq';
+  /** The module's in-memory queue, its BullMQ queue, or a queue of the app's own (`LoopsBackgroundDelivery`). */
+  queue: 'memory' | 'bullmq' | 'custom';
   /** Events waiting for a worker: in memory, those not started yet; with BullMQ, the jobs waiting in Redis. */
   waiting: number;
   /** Being delivered now (in memory, retry backoffs included; with BullMQ, by any instance). */

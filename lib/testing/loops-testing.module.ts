@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { LoopsModuleOptions } from '../interfaces/loops-module-options.interface';
-import { LOOPS_MODULE_OPTIONS } from '../loops.module-definition';
+import { LOOPS_MODULE_OPTIONS, type LoopsModuleExtras } from '../loops.module-definition';
 import { LoopsEventInterceptor } from '../loops-event.interceptor';
 import { LoopsEventsService } from '../loops-events.service';
 import { loopsProviders } from '../loops-providers';
@@ -10,11 +10,15 @@ import { LoopsTransactionalService } from '../transactional/loops-transactional.
 import { InMemoryLoopsTransport } from './in-memory-loops-transport';
 import { LoopsTestRecorder } from './loops-test-recorder';
 
-/** The delivery options a test may set (the key and the URL are never used), and the webhook receiver's. */
+/**
+ * The delivery options a test may set (the key and the URL are never used), and the webhook receiver's; and, as
+ * `LoopsModule` takes them, `extraProviders`: a queue or rate limiter of the app's own keeps its place in tests.
+ */
 export type LoopsTestingModuleOptions = Pick<
   LoopsModuleOptions,
   'retry' | 'rateLimit' | 'queue' | 'timeoutMs' | 'shutdownTimeoutMs' | 'catalog' | 'catalogViolations' | 'webhooks'
->;
+> &
+  Pick<LoopsModuleExtras, 'extraProviders'>;
 
 /**
  * The real `LoopsEventsService`, `LoopsTransactionalService`, `LoopsContactsService` and `LoopsEventInterceptor` over
@@ -24,7 +28,7 @@ export type LoopsTestingModuleOptions = Pick<
 @Module({})
 export class LoopsTestingModule {
   /** Retries and rate limiting are off unless asked for, so a scripted failure fails at once. */
-  static forRoot(options: LoopsTestingModuleOptions = {}): DynamicModule {
+  static forRoot({ extraProviders = [], ...options }: LoopsTestingModuleOptions = {}): DynamicModule {
     const moduleOptions: LoopsModuleOptions = {
       apiKey: 'loops-testing',
       retry: false,
@@ -39,6 +43,7 @@ export class LoopsTestingModule {
         { provide: LOOPS_MODULE_OPTIONS, useValue: moduleOptions },
         ...loopsProviders(InMemoryLoopsTransport),
         LoopsTestRecorder,
+        ...extraProviders,
       ],
       exports: [
         LoopsEventsService,

@@ -48,7 +48,7 @@ export class ArrayQueue extends LoopsBackgroundDelivery {
   }
 
   async status(): Promise<LoopsQueueStatus> {
-    return { queue: 'memory', waiting: this.count, active: 0, delayed: 0, failed: 0, oldestWaitingMs: 0 };
+    return { queue: 'custom', waiting: this.count, active: 0, delayed: 0, failed: 0, oldestWaitingMs: 0 };
   }
 
   async start(): Promise<void> {}
