@@ -1,10 +1,9 @@
 import Redis from 'ioredis';
 import { RedisRateLimiter } from '../../lib/delivery/redis-rate-limiter';
 import { RedisTestServer } from '../support/redis-server';
+import { describeWithRedis } from './support/bullmq-test-bed';
 
-const describeRedis = RedisTestServer.isAvailable() ? describe : describe.skip;
-
-describeRedis('RedisRateLimiter', () => {
+describeWithRedis('RedisRateLimiter', () => {
   let redisServer: RedisTestServer;
   let redis: Redis;
   beforeAll(async () => {
