@@ -16,6 +16,7 @@ import {
   LoopsValidationError,
 } from '../lib';
 import { LoopsCompatibleServer } from './support/loops-server';
+import { until } from './support/until';
 import { createLoopsTestingApp, type LoopsTestingApp, TEST_API_KEY } from './support/loops-testing-app';
 
 let server: LoopsCompatibleServer;
@@ -272,6 +273,7 @@ describe('the rate limiter is the one events use', () => {
         testing.loops.sendEvent({ eventName: 'x', userId: 'u2' }),
       ];
       // The fourth request waits for a slot the first three hold: Loops never sees it within their second.
+      await until(() => limited.requests.length >= 3, 'the first three requests');
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(limited.requests).toHaveLength(3);
       now += 1_000;
