@@ -520,7 +520,20 @@ describe('errors from Loops answers', () => {
         status,
         body: { success: false, message: `Refused (${String(request.headers.authorization)})` },
       }) as const;
-    const answers = [quoting(400), quoting(401), quoting(429), quoting(503)];
+    // A proxy's page that is not JSON, and JSON that quotes it deeper down.
+    const quotingText = (request: { headers: Record<string, unknown> }) =>
+      ({
+        kind: 'status',
+        status: 502,
+        rawBody: `<html>Bad gateway for ${String(request.headers.authorization)}</html>`,
+      }) as const;
+    const quotingDeep = (request: { headers: Record<string, unknown> }) =>
+      ({
+        kind: 'status',
+        status: 422,
+        body: { success: false, error: { detail: [`token ${String(request.headers.authorization)}`] } },
+      }) as const;
+    const answers = [quoting(400), quoting(401), quoting(429), quoting(503), quotingText, quotingDeep];
     // An app of its own: Nest's Logger writes to the app created last, and its log is read below.
     const own = await createLoopsTestingApp(server, { apiKey: SECRET_KEY, retry: false });
     const { loops } = own;
@@ -538,16 +551,23 @@ describe('errors from Loops answers', () => {
     // The key did travel to the server and back in every answer's message, redacted on the way in.
     expect(
       server.eventRequests().filter((request) => request.headers.authorization === `Bearer ${SECRET_KEY}`),
-    ).toHaveLength(6);
+    ).toHaveLength(8);
     expect(errors.map((error) => (error as Error).constructor.name)).toEqual([
       'LoopsApiError',
       'LoopsAuthError',
       'LoopsRateLimitError',
       'LoopsApiError',
+      'LoopsApiError',
+      'LoopsApiError',
       'LoopsNetworkError',
       'LoopsValidationError',
     ]);
     expect((errors[0] as LoopsApiError).loopsMessage).toBe('Refused (Bearer [redacted])');
+    expect((errors[4] as LoopsApiError).rawBody).toBe('<html>Bad gateway for Bearer [redacted]</html>');
+    expect((errors[5] as LoopsApiError).body).toEqual({
+      success: false,
+      error: { detail: ['token Bearer [redacted]'] },
+    });
     const printed = errors.map((error) => {
       const { cause } = error as Error;
       return [
