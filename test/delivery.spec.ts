@@ -328,6 +328,7 @@ describe('shutdown', () => {
     // Cut short in flight: a LoopsShutdownError whose cause is the aborted request, and Loops may have it.
     const cut = byKey.get(inFlight);
     expect(cut).toMatchObject({ attempts: 1, mayHaveBeenAccepted: true, error: expect.any(LoopsShutdownError) });
+    expect(cut?.error.mayHaveBeenAccepted).toBe(true);
     expect(cut?.error.cause).toMatchObject({ code: 'ABORT_ERR' });
     expect(cut?.error.cause).toBeInstanceOf(LoopsNetworkError);
     expect(testing.logger.texts('error')).toContainEqual(
