@@ -85,6 +85,15 @@ describeWithRedis('BullMQ delivery', () => {
     expectDeliveredExactlyOnce(server, ['user-1']);
   });
 
+  it('keys that differ only in how a colon is written make two jobs and two deliveries', async () => {
+    const testing = await instance();
+    // Job ids escape ':' (BullMQ's separator) as %3a, and so escape '%' too: else these two would share a job.
+    await testing.loops.enqueueEventAsync(event(1), { idempotencyKey: 'order:42' });
+    await testing.loops.enqueueEventAsync(event(2), { idempotencyKey: 'order%3a42' });
+    await testing.loops.flush();
+    expectDeliveredExactlyOnce(server, ['user-1', 'user-2']);
+  });
+
   it('an instance that stops mid-drain without draining leaves the rest to another instance', async () => {
     server.respondWith(() => ({ kind: 'delay', ms: 50 }));
     const stopping = await instance({ shutdownTimeoutMs: 0, queue: { concurrency: 2 } });
