@@ -174,6 +174,12 @@ describe('validation, before any network I/O', () => {
       'mailingLists.l',
       'isBoolean',
     ],
+    [
+      'mailing list value null',
+      { eventName: 'x', userId: 'u', mailingLists: { l: null } },
+      'mailingLists.l',
+      'isBoolean',
+    ],
     ['unknown top-level field', { eventName: 'x', userId: 'u', firstName: 'Ada' }, 'firstName', 'whitelist'],
     ['top-level __proto__', JSON.parse('{"eventName":"x","userId":"u","__proto__":{"a":1}}'), '__proto__', 'whitelist'],
     ['null event', null, 'event', 'isObject'],
