@@ -14,6 +14,7 @@ import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { LoopsConfigurationError, OnLoopsWebhook } from '../../lib';
 import { buildLoopsWebhookPayload, postLoopsWebhook, signLoopsWebhook } from '../../lib/testing';
+import { request as httpRequest } from 'node:http';
 import { MISSING_RAW_BODY_MESSAGE } from '../../lib/webhooks/loops-webhook-receiver';
 import { CapturingLogger } from '../support/capturing-logger';
 import { LoopsWebhookSender } from '../support/loops-server';
@@ -555,6 +556,7 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
 
     it('refuses bodies over maxBodyBytes with 413 before verifying them', async () => {
       await boot({ webhooks: { maxBodyBytes: 1024 } });
+      await app.listen(0, '127.0.0.1');
       const small = await postLoopsWebhook(app, hardBounced());
       expect(small.status).toBe(204);
       const large = await postLoopsWebhook(
@@ -564,6 +566,26 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
         }),
       );
       expect(large.status).toBe(413);
+      // Sent in chunks, the body declares no length: it is measured as it arrives.
+      const chunked = signLoopsWebhook(
+        buildLoopsWebhookPayload('email.hardBounced', { email: { subject: 's'.repeat(2000) } }),
+        { secret },
+      );
+      const url = `${await app.getUrl()}${PATH}`;
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const sending = httpRequest(
+          url,
+          { method: 'POST', headers: { ...chunked.headers, 'transfer-encoding': 'chunked' } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode);
+          },
+        );
+        sending.on('error', reject);
+        sending.write(chunked.body.slice(0, 1000));
+        sending.end(chunked.body.slice(1000));
+      });
+      expect(status).toBe(413);
       expect(handlers.handled).toHaveLength(2);
     });
   });
