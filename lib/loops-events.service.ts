@@ -251,12 +251,11 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
 
   private prepare(event: SendEventInput | SendEventDto, idempotencyKey: string | undefined): LoopsPreparedEvent {
     const dto = validateSendEvent(event, findIdempotencyKeyIssues(idempotencyKey));
-    const chosen = idempotencyKey;
     this.options.catalog?.enforce(dto, this.log.catalogViolations);
     return {
       eventName: dto.eventName,
-      idempotencyKey: chosen ?? randomUuid(),
-      keyChosenByCaller: chosen !== undefined,
+      idempotencyKey: idempotencyKey ?? randomUuid(),
+      keyChosenByCaller: idempotencyKey !== undefined,
       body: buildEventBody(dto),
       // Present from the start, so enqueueing sets them in place instead of growing the object's storage.
       enqueuedAt: undefined,

@@ -114,12 +114,11 @@ export class LoopsTransactionalService {
     idempotencyKey: string | undefined,
   ): LoopsPreparedTransactional {
     const valid = validateSendTransactional(input, findIdempotencyKeyIssues(idempotencyKey));
-    const chosen = idempotencyKey;
     return {
       kind: 'transactional',
       transactionalId: valid.transactionalId,
-      idempotencyKey: chosen ?? randomUuid(),
-      keyChosenByCaller: chosen !== undefined,
+      idempotencyKey: idempotencyKey ?? randomUuid(),
+      keyChosenByCaller: idempotencyKey !== undefined,
       body: buildTransactionalBody(valid),
     };
   }
