@@ -1,3 +1,5 @@
+import type { LoopsTransportResponse } from '../transport/loops-transport';
+
 export interface BackoffPolicy {
   minDelayMs: number;
   maxDelayMs: number;
@@ -5,6 +7,14 @@ export interface BackoffPolicy {
 
 /** Loops counts its limit per one-second window; waiting less after a 429 is waiting in vain. */
 export const RATE_LIMIT_WINDOW_MS = 1_000;
+
+/**
+ * Whether an answer says the team's window is used up (a 429, or none left): every request should then wait a window.
+ * Loops counted the request somewhere between its start and the answer, so only a window from now is sure to pass it.
+ */
+export function usedUpRateLimitWindow(response: Pick<LoopsTransportResponse, 'status' | 'headers'>): boolean {
+  return response.headers['x-ratelimit-remaining'] === '0' || response.status === 429;
+}
 
 /**
  * Delay before attempt `attempt + 1`: exponential from `minDelayMs`, capped at `maxDelayMs`, with

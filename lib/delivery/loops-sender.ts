@@ -17,7 +17,7 @@ import {
   judgeAnswer,
   NO_EARLIER_ATTEMPTS,
 } from './attempt-result';
-import { RATE_LIMIT_WINDOW_MS, retryDelay } from './backoff';
+import { RATE_LIMIT_WINDOW_MS, retryDelay, usedUpRateLimitWindow } from './backoff';
 import type { LoopsCall, LoopsCallResult } from './loops-call';
 import { LoopsRateLimiter } from './loops-rate-limiter';
 import { acquireSlot } from './acquire-slot';
@@ -212,9 +212,7 @@ export class LoopsSender {
       return { outcome: 'retryable', error, unknown: true, rateLimited: false };
     }
     this.telemetry.answered(response);
-    // Loops counted this request somewhere between its start and now: only a window from now is sure to
-    // have passed it.
-    if (response.headers['x-ratelimit-remaining'] === '0' || response.status === 429) {
+    if (usedUpRateLimitWindow(response)) {
       this.tellLimiter('pauseFor', () => this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS));
     }
     return response;

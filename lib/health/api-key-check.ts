@@ -1,4 +1,4 @@
-import { RATE_LIMIT_WINDOW_MS } from '../delivery/backoff';
+import { RATE_LIMIT_WINDOW_MS, usedUpRateLimitWindow } from '../delivery/backoff';
 import { Inject, Injectable } from '@nestjs/common';
 import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import { acquireSlot } from '../delivery/acquire-slot';
@@ -75,10 +75,10 @@ export class ApiKeyCheck {
   }
 
   private judge(response: LoopsTransportResponse): LoopsApiKeyStatus {
-    const { status, headers, body } = response;
+    const { status, body } = response;
     // Counted like every answer of Loops: a 429 here is one of the team's, and the budget left is news.
     this.telemetry.answered(response);
-    if (headers['x-ratelimit-remaining'] === '0' || status === 429) this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
+    if (usedUpRateLimitWindow(response)) this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
     const checkedAt = new Date();
     if (status >= 200 && status < 300) {
       const teamName = (body as { teamName?: unknown } | undefined)?.teamName;
