@@ -147,6 +147,15 @@ async function boot(
   return app;
 }
 
+/** What one `sendEvent` fails with in an app where `provider` replaces the module's own. */
+async function sendEventWith(provider: Provider): Promise<unknown> {
+  const booted = await boot([provider], 'forRoot');
+  return booted
+    .get(LoopsEventsService)
+    .sendEvent({ eventName: 'signup', userId: 'u1' })
+    .catch((thrown: unknown) => thrown);
+}
+
 beforeEach(async () => {
   server = await LoopsCompatibleServer.start({ rateLimitPerSecond: 0 });
 });
@@ -260,11 +269,7 @@ it("a limiter of the app's own that throws once the request is done leaves Loops
 });
 
 it("a limiter of the app's own that grants no release function fails the send before any request, saying so", async () => {
-  const booted = await boot([{ provide: LoopsRateLimiter, useClass: NoReleaseLimiter }], 'forRoot');
-  const error = await booted
-    .get(LoopsEventsService)
-    .sendEvent({ eventName: 'signup', userId: 'u1' })
-    .catch((thrown: unknown) => thrown);
+  const error = await sendEventWith({ provide: LoopsRateLimiter, useClass: NoReleaseLimiter });
   expect(error).toBeInstanceOf(LoopsNetworkError);
   expect(error).toMatchObject({
     message: expect.stringContaining('LoopsRateLimiter.acquire resolved to undefined, not a release function'),
@@ -274,11 +279,7 @@ it("a limiter of the app's own that grants no release function fails the send be
 });
 
 it("a transport of the app's own that resolves to no answer fails the send as one whose outcome is unknown", async () => {
-  const booted = await boot([{ provide: LoopsTransport, useClass: ShapelessTransport }], 'forRoot');
-  const error = await booted
-    .get(LoopsEventsService)
-    .sendEvent({ eventName: 'signup', userId: 'u1' })
-    .catch((thrown: unknown) => thrown);
+  const error = await sendEventWith({ provide: LoopsTransport, useClass: ShapelessTransport });
   expect(error).toBeInstanceOf(LoopsNetworkError);
   expect(error).toMatchObject({
     message: 'The LoopsTransport resolved to something that is not an answer (a status and headers are required)',
@@ -287,11 +288,7 @@ it("a transport of the app's own that resolves to no answer fails the send as on
 });
 
 it("a transport of the app's own that rejects with an error of its own: a request that may have arrived", async () => {
-  const booted = await boot([{ provide: LoopsTransport, useClass: PlainErrorTransport }], 'forRoot');
-  const error = await booted
-    .get(LoopsEventsService)
-    .sendEvent({ eventName: 'signup', userId: 'u1' })
-    .catch((thrown: unknown) => thrown);
+  const error = await sendEventWith({ provide: LoopsTransport, useClass: PlainErrorTransport });
   expect(error).toBeInstanceOf(LoopsNetworkError);
   expect(error).toMatchObject({ message: 'Sending to Loops failed: socket hang up', mayHaveBeenAccepted: true });
 });
