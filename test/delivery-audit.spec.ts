@@ -14,7 +14,7 @@ import { byUserId, expectDeliveredExactlyOnce } from './support/exactly-once';
 import { LoopsCompatibleServer } from './support/loops-server';
 import { createLoopsTestingApp, type LoopsTestingApp } from './support/loops-testing-app';
 import { RedisTestServer } from './support/redis-server';
-import { describeWithRedis } from './bullmq/support/bullmq-test-bed';
+import { describeWithRedis } from './support/with-redis';
 
 const event: SendEventInput = { eventName: 'orderPaid', userId: 'user-1' };
 

@@ -12,7 +12,7 @@ import { expectDeliveredExactlyOnce } from '../support/exactly-once';
 import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-testing-app';
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { RedisTestServer, freePort } from '../support/redis-server';
-import { describeWithRedis } from './support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 
 const event = (index: number): SendEventInput => ({ eventName: 'bulk', userId: `user-${index}` });
 

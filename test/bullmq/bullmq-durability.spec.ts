@@ -21,7 +21,8 @@ import { LOOPS_IDEMPOTENCY_RULES, LoopsCompatibleServer } from '../support/loops
 import type { LoopsTestingApp } from '../support/loops-testing-app';
 import { freePort, RedisTestServer } from '../support/redis-server';
 import { until } from '../support/until';
-import { BullMqTestBed, describeWithRedis, userEvent } from './support/bullmq-test-bed';
+import { BullMqTestBed, userEvent } from './support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 
 const range = (count: number, from = 0): number[] => Array.from({ length: count }, (_, index) => from + index);
 const userIds = (indexes: number[]): string[] => indexes.map((index) => `user-${index}`);

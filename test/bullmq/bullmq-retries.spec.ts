@@ -9,7 +9,8 @@ import { LoopsCompatibleServer } from '../support/loops-server';
 import type { LoopsTestingApp } from '../support/loops-testing-app';
 import { RedisTestServer } from '../support/redis-server';
 import { until } from '../support/until';
-import { BullMqTestBed, describeWithRedis, userEvent } from './support/bullmq-test-bed';
+import { BullMqTestBed, userEvent } from './support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 
 function collect(testing: LoopsTestingApp): LoopsDeliveryOutcome[] {
   const outcomes: LoopsDeliveryOutcome[] = [];

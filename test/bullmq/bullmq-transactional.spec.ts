@@ -10,7 +10,8 @@ import type { LoopsTestingApp } from '../support/loops-testing-app';
 import { burstContact, burstEmail, burstEvent, burstIds, bySend, limitedRequests } from '../support/mixed-burst';
 import { RedisTestServer } from '../support/redis-server';
 import { until } from '../support/until';
-import { BullMqTestBed, describeWithRedis } from './support/bullmq-test-bed';
+import { BullMqTestBed } from './support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 
 const range = (count: number, from = 0): number[] => Array.from({ length: count }, (_, index) => from + index);
 const emailIds = (indexes: number[]): string[] => indexes.map((index) => `email t-${index}`);

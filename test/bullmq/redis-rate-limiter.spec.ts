@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { RedisRateLimiter } from '../../lib/delivery/redis-rate-limiter';
 import { RedisTestServer } from '../support/redis-server';
-import { describeWithRedis } from './support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 
 describeWithRedis('RedisRateLimiter', () => {
   let redisServer: RedisTestServer;

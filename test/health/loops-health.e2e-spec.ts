@@ -7,7 +7,8 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { LoopsHealthIndicator, LoopsModule, type LoopsModuleOptions } from '../../lib';
-import { BullMqTestBed, describeWithRedis } from '../bullmq/support/bullmq-test-bed';
+import { BullMqTestBed } from '../bullmq/support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { createLoopsTestingApp, type LoopsTestingApp, TEST_API_KEY } from '../support/loops-testing-app';
 import { RedisTestServer } from '../support/redis-server';

@@ -25,7 +25,7 @@ import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-te
 import { LoopsCompatibleServer, type LoopsServerAnswer, type LoopsServerOptions } from '../support/loops-server';
 import { expectNoDuplicateDelivery } from '../support/exactly-once';
 import { RedisTestServer } from '../support/redis-server';
-import { describeWithRedis } from '../bullmq/support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 import { mulberry32 } from '../support/seeded-random';
 
 const SEED = Number(process.env.LOOPS_SOAK_SEED ?? 20_260_710);

@@ -5,7 +5,8 @@
 import type { Type } from '@nestjs/common';
 import type { LoopsPreparedRequest } from '../../lib/delivery/prepared-request';
 import { MemoryBackgroundDelivery } from '../../lib/delivery/memory-background-delivery';
-import { BullMqTestBed, describeWithRedis } from '../bullmq/support/bullmq-test-bed';
+import { BullMqTestBed } from '../bullmq/support/bullmq-test-bed';
+import { describeWithRedis } from '../support/with-redis';
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { createLoopsTestingApp, TEST_API_KEY } from '../support/loops-testing-app';
 import { RedisTestServer } from '../support/redis-server';

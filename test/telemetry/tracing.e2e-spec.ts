@@ -11,6 +11,7 @@ import { forkTs, killHard, nextMessage } from '../support/child-process/fork-ts'
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { TEST_API_KEY } from '../support/loops-testing-app';
 import { RedisTestServer } from '../support/redis-server';
+import { itWithRedis } from '../support/with-redis';
 import { type MetricPoint, pointValue, type SpanRecord } from './support/otel-snapshot';
 import type { FromTracedApp, ToTracedApp } from './support/traced-app-protocol';
 
@@ -134,7 +135,7 @@ describe('traces and metrics with the OpenTelemetry SDK and HTTP instrumentation
     expectNoSecrets(spans, metrics);
   }, 60_000);
 
-  it('through BullMQ: the context crosses Redis, and each job attempt is a send span with its request', async () => {
+  itWithRedis('through BullMQ: the context crosses Redis, and each job attempt is a send span with its request', async () => {
     const redis = await RedisTestServer.start();
     try {
       const queueName = `loops-trace-${Math.random().toString(36).slice(2)}`;

@@ -3,11 +3,9 @@ import { MemoryWebhookDeliveryStore } from '../../lib/webhooks/memory-webhook-de
 import { RedisWebhookDeliveryStore } from '../../lib/webhooks/redis-webhook-delivery-store';
 import type { WebhookDeliveryStore } from '../../lib/webhooks/webhook-delivery-store';
 import { RedisTestServer } from '../support/redis-server';
+import { describeWithRedis } from '../support/with-redis';
 
 const OPTIONS = { ttlSeconds: 3_600, claimSeconds: 60, maxEntries: 1_000 };
-
-const redisAvailable = RedisTestServer.isAvailable();
-if (!redisAvailable && process.env.CI) throw new Error('redis-server is required in CI (.ci/run installs it)');
 
 /** The contract both stores keep. */
 function behavesAsAStore(create: () => Promise<WebhookDeliveryStore>): void {
@@ -107,7 +105,7 @@ describe('MemoryWebhookDeliveryStore', () => {
   });
 });
 
-(redisAvailable ? describe : describe.skip)('RedisWebhookDeliveryStore', () => {
+describeWithRedis('RedisWebhookDeliveryStore', () => {
   let redis: RedisTestServer;
   let client: Redis;
   beforeAll(async () => {

@@ -2,18 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { buildLoopsWebhookPayload, postLoopsWebhook } from '../../lib/testing';
 import { RedisTestServer } from '../support/redis-server';
+import { describeWithRedis } from '../support/with-redis';
 import { gate, openAllGates } from './support/gate';
 import { AuditTrail, RecordingHandlers } from './support/recording-handlers';
 import { createWebhookTestApp, newWebhookSecret, type Platform } from './support/webhook-test-app';
 
-const available = RedisTestServer.isAvailable();
-if (!available) {
-  if (process.env.CI)
-    throw new Error('redis-server is required in CI for the webhook Redis tests (.ci/run installs it)');
-  console.warn('\n*** redis-server is not installed: the webhook Redis tests are SKIPPED ***\n');
-}
-
-(available ? describe : describe.skip)('webhook deduplication shared in Redis (BullMQ delivery)', () => {
+describeWithRedis('webhook deduplication shared in Redis (BullMQ delivery)', () => {
   let redis: RedisTestServer;
   const apps: INestApplication[] = [];
   let secret: string;

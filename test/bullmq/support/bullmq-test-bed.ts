@@ -8,16 +8,6 @@ import type { LoopsCompatibleServer } from '../../support/loops-server';
 import { RedisTestServer } from '../../support/redis-server';
 import type { FromInstance, InstanceSend, ToInstance } from './instance-protocol';
 
-const available = RedisTestServer.isAvailable();
-if (!available && process.env.CI) {
-  throw new Error('redis-server is required in CI for the BullMQ tests (.ci/run installs it)');
-}
-if (!available) {
-  console.warn('\n*** redis-server is not installed: the BullMQ tests are SKIPPED. apt-get install redis-server ***\n');
-}
-/** `describe`, or `describe.skip` with a loud warning where redis-server is missing (never in CI). */
-export const describeWithRedis = available ? describe : describe.skip;
-
 /** One event per user, so that the audit can tell logical events apart whatever their keys. */
 export const userEvent = (index: number, eventName = 'bulk'): SendEventInput => ({
   eventName,
