@@ -301,6 +301,29 @@ describeWithRedis('durable delivery with BullMQ', () => {
       expectDeliveredExactlyOnce(server, ['user-1']);
     }, 60_000);
 
+    it('a job taken back more often than retry.attempts allows is reported failed, as possibly accepted', async () => {
+      const retry = { attempts: 1, minDelayMs: 10, maxDelayMs: 10 };
+      server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+      const producer = await bed.instance({ retry }, { worker: false });
+      const key = await producer.loops.enqueueEventAsync(userEvent(1), { idempotencyKey: 'stalls-out' });
+      for (const requests of [1, 2]) {
+        const doomed = await bed.childInstance({ retry });
+        await until(() => server.eventRequests().length === requests, `request ${requests} in flight`);
+        await doomed.kill();
+      }
+
+      const survivor = await bed.instance({ retry });
+      const outcomes = collect(survivor);
+      await until(() => outcomes.length === 1, 'the stalled-out job reported');
+      // Each killed instance had its request in flight: Loops may hold the event, and a resend must say so.
+      expect(outcomes).toEqual([
+        expect.objectContaining({ status: 'failed', idempotencyKey: key, mayHaveBeenAccepted: true }),
+      ]);
+      expect(outcomes[0].status === 'failed' && outcomes[0].error.message).toMatch(/stalled more than allowable limit/);
+      expect((await survivor.loops.failedEvents()).map((failed) => failed.idempotencyKey)).toEqual([key]);
+      expect(server.eventRequests()).toHaveLength(2);
+    }, 60_000);
+
     it('a job failed for stalling, replayed: no stalls counted any more, and its 409 read as this event, delivered', async () => {
       const producer = await bed.instance({ retry: false }, { worker: false });
       const key = await producer.loops.enqueueEventAsync(userEvent(1));
