@@ -292,6 +292,18 @@ describe('rate limit', () => {
     expect(invalid.headers.get('x-ratelimit-remaining')).toBe('1');
   });
 
+  it('counts the API key check against the same limit as events', async () => {
+    const server = await startServer({ rateLimitPerSecond: 2 });
+    const checkKey = () => fetch(`${server.baseUrl}/api-key`, { headers: { authorization: `Bearer ${API_KEY}` } });
+
+    const check = await checkKey();
+    const event = await sendEvent(server, validEvent);
+    const refused = await checkKey();
+
+    expect([check.status, event.status, refused.status]).toEqual([200, 200, 429]);
+    expect(check.headers.get('x-ratelimit-remaining')).toBe('1');
+  });
+
   it('can be lifted at runtime, announcing a large limit', async () => {
     const server = await startServer({ rateLimitPerSecond: 1 });
     server.rateLimitPerSecond = 0;

@@ -420,8 +420,10 @@ export class LoopsCompatibleServer {
     if (record.method !== allowed) {
       return { ...this.failure(405, `Method ${record.method} not allowed`), headers: { allow: allowed } };
     }
-    // POST /events/send is handled elsewhere, so this is GET /api-key.
+    // POST /events/send is handled elsewhere, so this is GET /api-key: a request of the team's like any other, it
+    // counts against the limit.
     if (!this.isAuthorized(record)) return this.failure(401, 'Invalid API key');
+    if (!this.admit(record.receivedAt)) return this.failure(429, 'Rate limit exceeded');
     return { status: 200, body: { success: true, teamName: this.teamName } };
   }
 
