@@ -268,6 +268,32 @@ it("a limiter of the app's own that throws once the request is done leaves Loops
   ]);
 });
 
+it("the API key check through a limiter of the app's own that throws once the request is done: Loops' answer stands", async () => {
+  const logger = new CapturingLogger();
+  // One request a second: the answer says none is left, so the check pauses the limiter as well as releasing it.
+  const limited = await LoopsCompatibleServer.start({ rateLimitPerSecond: 1 });
+  try {
+    const booted = await boot(
+      [{ provide: LoopsRateLimiter, useClass: ThrowingAfterGrantLimiter }],
+      'forRoot',
+      { baseUrl: limited.baseUrl },
+      logger,
+    );
+    await expect(booted.get(LoopsEventsService).apiKeyStatus()).resolves.toMatchObject({
+      state: 'valid',
+      teamName: 'Test team',
+    });
+    expect(logger.texts('error')).toEqual([
+      expect.stringContaining("The Loops rate limiter's pauseFor failed (limiter store unreachable)"),
+      expect.stringContaining("The Loops rate limiter's release failed (limiter store unreachable)"),
+    ]);
+  } finally {
+    await app?.close();
+    app = undefined;
+    await limited.close();
+  }
+});
+
 it("a limiter of the app's own that grants no release function fails the send before any request, saying so", async () => {
   const error = await sendEventWith({ provide: LoopsRateLimiter, useClass: NoReleaseLimiter });
   expect(error).toBeInstanceOf(LoopsNetworkError);

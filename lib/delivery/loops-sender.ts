@@ -21,6 +21,7 @@ import { RATE_LIMIT_WINDOW_MS, retryDelay, usedUpRateLimitWindow } from './backo
 import type { LoopsCall, LoopsCallResult } from './loops-call';
 import { LoopsRateLimiter } from './loops-rate-limiter';
 import { acquireSlot } from './acquire-slot';
+import { tellLimiter } from './tell-limiter';
 import { attemptWithin } from './attempt-within';
 import { type LoopsPreparedRequest, REQUEST_PATHS } from './prepared-request';
 
@@ -202,7 +203,7 @@ export class LoopsSender {
     } catch (error) {
       return { outcome: 'retryable', error: toLoopsError(error), unknown: true, rateLimited: false };
     } finally {
-      this.tellLimiter('release', release);
+      tellLimiter(this.log, 'release', release);
     }
     if (!isTransportResponse(response)) {
       const error = new LoopsNetworkError(
@@ -213,22 +214,9 @@ export class LoopsSender {
     }
     this.telemetry.answered(response);
     if (usedUpRateLimitWindow(response)) {
-      this.tellLimiter('pauseFor', () => this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS));
+      tellLimiter(this.log, 'pauseFor', () => this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS));
     }
     return response;
-  }
-
-  /**
-   * Calls into the rate limiter once the request is done: a limiter of the app's own that throws then (its store
-   * gone, say) must not turn the answer Loops gave into an error, so the failure is logged and the answer stands.
-   */
-  private tellLimiter(call: 'release' | 'pauseFor', run: () => void): void {
-    try {
-      run();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.log.write('queue', `The Loops rate limiter's ${call} failed (${reason}); the request's answer stands`);
-    }
   }
 
   private details(response: LoopsTransportResponse): LoopsApiErrorDetails {

@@ -1,8 +1,10 @@
 import { RATE_LIMIT_WINDOW_MS, usedUpRateLimitWindow } from '../delivery/backoff';
 import { Inject, Injectable } from '@nestjs/common';
 import { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
+import { tellLimiter } from '../delivery/tell-limiter';
 import { acquireSlot } from '../delivery/acquire-slot';
 import type { LoopsApiKeyStatus } from '../interfaces/loops-api-key-status.interface';
+import { LoopsLog } from '../logging/loops-log';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
@@ -23,6 +25,7 @@ export class ApiKeyCheck {
     private readonly transport: LoopsTransport,
     private readonly limiter: LoopsRateLimiter,
     private readonly telemetry: LoopsTelemetry,
+    private readonly log: LoopsLog,
   ) {}
 
   status(maxAgeMs: number): Promise<LoopsApiKeyStatus> {
@@ -58,7 +61,7 @@ export class ApiKeyCheck {
         const why = deadline.signal.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
         return unknown(`Loops could not be reached: ${why}`);
       } finally {
-        release();
+        tellLimiter(this.log, 'release', release);
       }
     } finally {
       clearTimeout(timer);
@@ -78,7 +81,9 @@ export class ApiKeyCheck {
     const { status, body } = response;
     // Counted like every answer of Loops: a 429 here is one of the team's, and the budget left is news.
     this.telemetry.answered(response);
-    if (usedUpRateLimitWindow(response)) this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS);
+    if (usedUpRateLimitWindow(response)) {
+      tellLimiter(this.log, 'pauseFor', () => this.limiter.pauseFor(RATE_LIMIT_WINDOW_MS));
+    }
     const checkedAt = new Date();
     if (status >= 200 && status < 300) {
       const teamName = (body as { teamName?: unknown } | undefined)?.teamName;
