@@ -89,6 +89,39 @@ describe('retries', () => {
     expectDeliveredExactlyOnce(server, [event.email as string], byEmail);
   });
 
+  it("a 2xx that is not Loops' JSON (a proxy's page) is not taken as delivered: retried with its key, delivered once", async () => {
+    const { loops } = await boot({ retry: quickRetry });
+    server.script({ kind: 'status', status: 200, rawBody: '<!doctype html><h1>Sign in to continue</h1>' });
+    const result = await loops.sendEvent(event);
+    expect(result).toMatchObject({ attempts: 2, deduplicated: false });
+    expectDeliveredExactlyOnce(server, [event.email as string], byEmail);
+  });
+
+  it("a 2xx that is not Loops' JSON, every time: the send fails as one Loops may have, and its outcome says so", async () => {
+    const { loops } = await boot({ retry: { attempts: 2, minDelayMs: 10, maxDelayMs: 10 } });
+    const outcomes = collectOutcomes(apps[0]);
+    server.respondWith(() => ({ kind: 'status', status: 200, rawBody: '<html>portal</html>' }));
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsApiError);
+    expect(error).toMatchObject({ status: 200, rawBody: '<html>portal</html>', mayHaveBeenAccepted: true });
+    loops.enqueueEvent({ ...event, email: 'grace.hopper@example.com' });
+    await loops.flush();
+    await apps[0].app.close();
+    expect(await outcomes).toEqual([
+      expect.objectContaining({ status: 'failed', attempts: 2, mayHaveBeenAccepted: true }),
+    ]);
+    expect(server.accepted).toEqual([]);
+  });
+
+  it("a 2xx saying success: false is a refusal, with Loops' message, not retried", async () => {
+    const { loops } = await boot({ retry: quickRetry });
+    server.script({ kind: 'status', status: 200, body: { success: false, message: 'Contact not found.' } });
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsApiError);
+    expect(error).toMatchObject({ message: 'Loops answered 200: Contact not found.', mayHaveBeenAccepted: false });
+    expect(server.eventRequests()).toHaveLength(1);
+  });
+
   it('gives up after the last attempt with the last error', async () => {
     const { loops } = await boot({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 5 } });
     server.respondWith(() => ({ kind: 'status', status: 503, body: { success: false, message: 'down' } }));

@@ -55,8 +55,32 @@ describe('judgeAnswer', () => {
   const judge = (status: number, headers: Record<string, string> = {}, over: Partial<typeof context> = {}) =>
     judgeAnswer({ status, headers }, { status }, { ...context, ...over });
 
-  it.each([200, 201, 204])('%i is accepted', (status) => {
-    expect(judge(status)).toEqual({ outcome: 'accepted', deduplicated: false });
+  it.each([200, 201, 204])("%i with Loops' JSON is accepted", (status) => {
+    const body = { success: true };
+    expect(judgeAnswer({ status, headers: {}, body }, { status, body }, context)).toEqual({
+      outcome: 'accepted',
+      deduplicated: false,
+    });
+  });
+
+  it("a 2xx saying success: false is Loops' refusal, with its message", () => {
+    const body = { success: false, message: 'Contact not found.' };
+    const judged = judgeAnswer({ status: 200, headers: {}, body }, { status: 200, body }, context);
+    expect(judged).toMatchObject({ outcome: 'refused', error: expect.any(LoopsApiError) });
+    expect(judged.outcome === 'refused' && judged.error.message).toBe('Loops answered 200: Contact not found.');
+  });
+
+  it.each([
+    ['an HTML page', { rawBody: '<html>Sign in</html>' }],
+    ['no body', {}],
+    ['a JSON array', { body: [] }],
+    ['a JSON string', { body: 'ok' }],
+  ])('a 2xx with %s acknowledges nothing: retried, as one that may have reached Loops', (_what, answer) => {
+    const judged = judgeAnswer({ status: 200, headers: {}, ...answer }, { status: 200, ...answer }, context);
+    expect(judged).toMatchObject({ outcome: 'retryable', unknown: true, rateLimited: false });
+    expect(judged.outcome === 'retryable' && judged.error.message).toBe(
+      "Loops answered 200 without acknowledging: the body is not Loops' JSON",
+    );
   });
 
   it.each([

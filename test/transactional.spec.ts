@@ -96,6 +96,17 @@ describe('send (awaited)', () => {
     expect(new Set(requests.map((request) => request.idempotencyKey))).toEqual(new Set([result.idempotencyKey]));
   });
 
+  it("a 200 that is not Loops' JSON (a proxy's page) is not taken as sent: retried with the same key", async () => {
+    const { transactional } = await boot({ retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5 } });
+    server.script({ kind: 'status', status: 200, rawBody: '<html>Sign in</html>' });
+    const result = await transactional.send({ transactionalId: ID, email: 'ada@example.com' });
+    expect(result.attempts).toBe(2);
+    const requests = transactionalRequests();
+    expect(requests.map((request) => request.status)).toEqual([200, 200]);
+    expect(new Set(requests.map((request) => request.idempotencyKey))).toEqual(new Set([result.idempotencyKey]));
+    expect(server.accepted).toHaveLength(1);
+  });
+
   it('a 409 after a lost answer is this email, delivered: deduplicated, not sent twice', async () => {
     const { transactional } = await boot({ retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5 }, timeoutMs: 200 });
     server.script({ kind: 'accept-then-drop' });

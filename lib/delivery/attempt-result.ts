@@ -57,7 +57,7 @@ export function judgeAnswer(
   context: { idempotencyKey: string; keyChosenByCaller: boolean; earlier: EarlierAttempts },
 ): AttemptResult {
   const { status, headers } = response;
-  if (status >= 200 && status < 300) return { outcome: 'accepted', deduplicated: false };
+  if (status >= 200 && status < 300) return judgeSuccess(response, details);
   if (status === 409) {
     const { made, unknown } = context.earlier;
     const ours = unknown || (!made && context.keyChosenByCaller);
@@ -82,6 +82,24 @@ export function judgeAnswer(
     return { outcome: 'retryable', error, unknown: true, rateLimited: false, retryAfterMs };
   }
   return { outcome: 'refused', error };
+}
+
+/**
+ * A 2xx acknowledges the request only in Loops' JSON. `{ success: false }` is Loops saying no. A body that is not a
+ * JSON object comes from something else on the way (a proxy's sign-in page, a web app at a wrong `baseUrl`): whether
+ * the request reached Loops is unknown, so it is tried again with its key, which never delivers twice.
+ */
+function judgeSuccess(response: LoopsTransportResponse, details: LoopsApiErrorDetails): AttemptResult {
+  const { body, status } = response;
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    if ((body as { success?: unknown }).success !== false) return { outcome: 'accepted', deduplicated: false };
+    return { outcome: 'refused', error: new LoopsApiError(details) };
+  }
+  const error = new LoopsApiError(
+    details,
+    `Loops answered ${status} without acknowledging: the body is not Loops' JSON`,
+  );
+  return { outcome: 'retryable', error, unknown: true, rateLimited: false };
 }
 
 /** `Retry-After` as delay-seconds or an HTTP date, in milliseconds from now. */
