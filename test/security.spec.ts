@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Injectable, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { once } from 'node:events';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -12,9 +12,12 @@ import {
   EmitLoopsEvent,
   LoopsApiError,
   LoopsConfigurationError,
+  LoopsContactsService,
   LoopsModule,
-  type LoopsModuleOptions,
   LoopsNetworkError,
+  LoopsTransport,
+  type LoopsTransportRequest,
+  type LoopsTransportResponse,
   type SendEventInput,
 } from '../lib';
 import { LOOPS_RESOLVED_OPTIONS } from '../lib/loops-options';
@@ -84,7 +87,7 @@ async function failureOf(promise: Promise<unknown>, options?: { inspectFully?: b
 
 async function boot(
   server: LoopsCompatibleServer,
-  options: Partial<LoopsModuleOptions> = {},
+  options: Parameters<typeof createLoopsTestingApp>[1] = {},
 ): Promise<LoopsTestingApp> {
   const testing = await createLoopsTestingApp(
     server,
@@ -349,6 +352,65 @@ describe('the API key and email addresses stay out of logs and errors', () => {
     expect(testing.logger.texts('error')).toEqual([expect.stringContaining('failed after 1 attempt(s)')]);
     expect(testing.logger.texts().join('\n')).not.toContain(SECRET);
   });
+
+  it('a gateway echoing the header as an object key, or as a JSON string to a contact call: redacted all the same', async () => {
+    const testing = await boot(loopsServer);
+    const outcomes: unknown[] = [];
+    testing.loops.deliveries$.subscribe((outcome) => outcomes.push(outcome));
+    loopsServer.respondWith((req) => ({
+      kind: 'status',
+      status: 400,
+      body: { success: false, flagged: { [`authorization: ${String(req.headers.authorization)}`]: 'blocked' } },
+    }));
+    const error = await failureOf(testing.loops.sendEvent(event));
+    expect((error as LoopsApiError).body).toEqual({
+      success: false,
+      flagged: { 'authorization: Bearer [redacted]': 'blocked' },
+    });
+    testing.loops.enqueueEvent(event);
+    await testing.loops.flush();
+    expect(JSON.stringify(outcomes)).toContain('Bearer [redacted]');
+    remember(outcomes);
+
+    loopsServer.respondWith((req) => ({ kind: 'status', status: 200, body: String(req.headers.authorization) }));
+    const contacts = testing.app.get(LoopsContactsService);
+    expect(await failureOf(contacts.findContact({ email: 'ada@example.com' }))).toMatchObject({
+      body: 'Bearer [redacted]',
+    });
+    await failureOf(contacts.createContact({ email: 'ada@example.com' }));
+  });
+
+  /** What an app may write: plain axios, its error passed on as it comes, the request's config and headers in it. */
+  @Injectable()
+  class PlainAxiosTransport extends LoopsTransport {
+    async send(request: LoopsTransportRequest): Promise<LoopsTransportResponse> {
+      const response = await axios.request({ ...request, data: request.body, validateStatus: () => true });
+      return { status: response.status, headers: response.headers as Record<string, string>, body: response.data };
+    }
+  }
+
+  /** One whose error message quotes the request's headers. */
+  @Injectable()
+  class QuotingTransport extends LoopsTransport {
+    send(request: LoopsTransportRequest): Promise<LoopsTransportResponse> {
+      return Promise.reject(new Error(`no route for ${JSON.stringify(request.headers)}`));
+    }
+  }
+
+  it.each([
+    ["its HTTP client's error, the request's config in it", PlainAxiosTransport, 'ECONNREFUSED'],
+    ['an error quoting the headers', QuotingTransport, 'Bearer [redacted]'],
+  ])("a transport of the app's own rejecting with %s: the key is not kept", async (_what, transport, kept) => {
+    const gone = await LoopsCompatibleServer.start();
+    await gone.close();
+    const testing = await boot(gone, { extraProviders: [{ provide: LoopsTransport, useClass: transport }] });
+    const error = await failureOf(testing.loops.sendEvent(event));
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error.message).toContain(kept);
+    const status = await testing.loops.apiKeyStatus();
+    expect(status).toMatchObject({ state: 'unknown', reason: expect.stringContaining(kept) });
+    remember(status);
+  });
 });
 
 describe('an http:// baseUrl is refused at boot unless the host is loopback', () => {
@@ -476,16 +538,18 @@ describe('a hostile server cannot hurt the app', () => {
         res.end(body);
       });
 
-    it('non-JSON with 200 counts as accepted (the status decides)', async () => {
+    it('non-JSON with 200 is no acknowledgement: a LoopsApiError keeping the text, Loops may have the event', async () => {
       hostile = await answer(200, '<html>OK</html>');
       const testing = await boot(loopsServer, { baseUrl: hostile.baseUrl });
-      await expect(testing.loops.sendEvent(event)).resolves.toMatchObject({ success: true, attempts: 1 });
+      const error = await failureOf(testing.loops.sendEvent(event));
+      expect(error).toBeInstanceOf(LoopsApiError);
+      expect(error).toMatchObject({ status: 200, rawBody: '<html>OK</html>', mayHaveBeenAccepted: true });
     });
 
-    it('binary garbage with 200, labelled JSON', async () => {
+    it('binary garbage with 200, labelled JSON: no acknowledgement either', async () => {
       hostile = await answer(200, Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0xc3, 0x28]), 'application/json');
       const testing = await boot(loopsServer, { baseUrl: hostile.baseUrl });
-      await expect(testing.loops.sendEvent(event)).resolves.toMatchObject({ success: true });
+      expect(await failureOf(testing.loops.sendEvent(event))).toMatchObject({ status: 200, mayHaveBeenAccepted: true });
     });
 
     it('non-JSON with 500 is a LoopsApiError keeping the text', async () => {

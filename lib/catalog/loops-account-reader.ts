@@ -4,8 +4,11 @@ import { LoopsApiError } from '../errors/loops-api.error';
 import { LoopsAuthError } from '../errors/loops-auth.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
+import { LoopsError } from '../errors/loops.error';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
+import { networkErrorFrom } from '../transport/network-error-from';
 import { abortableSleep } from '../utils/abortable-sleep';
+import { redactText } from '../utils/redact';
 import { attemptWithin } from '../delivery/attempt-within';
 import { LOOPS_PROPERTY_TYPES, type LoopsPropertyType } from './loops-catalog';
 
@@ -217,7 +220,7 @@ export class LoopsAccountReader {
       );
     } catch (error) {
       if (signal?.aborted) throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', signal.reason);
-      throw error;
+      throw error instanceof LoopsError ? error : networkErrorFrom(error, apiKey, `${what} failed`);
     } finally {
       release();
     }
@@ -228,7 +231,7 @@ export class LoopsAccountReader {
     const body = response.body;
     const message = isRecord(body) ? (body.message ?? body.error) : undefined;
     if (typeof message !== 'string') return undefined;
-    return { message: message.split(this.options.apiKey).join('[redacted]') };
+    return { message: redactText(message, this.options.apiKey) };
   }
 
   private unexpected(path: string): LoopsApiError {

@@ -88,7 +88,7 @@ function judgeContactAnswer<T>(
   read: (body: unknown) => T | LoopsApiError,
 ): LoopsCallVerdict<T> {
   if (response.status >= 200 && response.status < 300) {
-    const value = read(response.body);
+    const value = read(details.body);
     if (value instanceof LoopsApiError) return { outcome: 'refused', error: value };
     return { outcome: 'accepted', value };
   }

@@ -7,6 +7,8 @@ import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-opti
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
+import { redactJson, redactText } from '../utils/redact';
+import { networkErrorFrom } from '../transport/network-error-from';
 import { readEventBody } from '../loops-event-body';
 import { readTransactionalBody } from '../transactional/transactional-body';
 import { toTransactionalRefusal } from '../transactional/transactional-refusal';
@@ -195,13 +197,13 @@ export class LoopsSender {
     try {
       release = await acquireSlot(this.limiter, signal);
     } catch (error) {
-      return { outcome: 'not-sent', error: signal?.aborted ? abortedByCaller(signal) : toLoopsError(error) };
+      return { outcome: 'not-sent', error: signal?.aborted ? abortedByCaller(signal) : this.toLoopsError(error) };
     }
     let response: LoopsTransportResponse;
     try {
       response = await this.send(request, signal);
     } catch (error) {
-      return { outcome: 'retryable', error: toLoopsError(error), unknown: true, rateLimited: false };
+      return { outcome: 'retryable', error: this.toLoopsError(error), unknown: true, rateLimited: false };
     } finally {
       tellLimiter(this.log, 'release', release);
     }
@@ -267,8 +269,14 @@ export class LoopsSender {
    */
   private redactKey(details: LoopsApiErrorDetails): LoopsApiErrorDetails {
     const { apiKey } = this.options;
-    if (!apiKey) return details;
-    return { ...details, body: redact(details.body, apiKey), rawBody: redact(details.rawBody, apiKey) as string };
+    const rawBody = details.rawBody === undefined ? undefined : redactText(details.rawBody, apiKey);
+    return { ...details, body: redactJson(details.body, apiKey), rawBody };
+  }
+
+  /** What kept an attempt from an answer (the limiter's or the transport's error), the key out of its reach. */
+  private toLoopsError(error: unknown): LoopsError {
+    if (error instanceof LoopsError) return error;
+    return networkErrorFrom(error, this.options.apiKey, 'Sending to Loops failed');
   }
 }
 
@@ -304,39 +312,10 @@ function describeTransactionalShape(body: string): string {
   return parts.join(', ');
 }
 
-/**
- * Replaces `secret` in every string of a freshly parsed JSON value, in place. Iterative: a hostile body
- * may nest deeper than the stack allows.
- */
-function redact(value: unknown, secret: string): unknown {
-  if (typeof value === 'string') return value.split(secret).join('[redacted]');
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (typeof node !== 'object' || node === null) continue;
-    const record = node as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      const child = record[key];
-      if (typeof child === 'string') record[key] = child.split(secret).join('[redacted]');
-      else pending.push(child);
-    }
-  }
-  return value;
-}
-
 /** What a `LoopsTransport` must resolve to; one of the app's own, unchecked by types, may not. */
 function isTransportResponse(value: unknown): value is LoopsTransportResponse {
   const response = value as Partial<LoopsTransportResponse> | null | undefined;
   return typeof response?.status === 'number' && typeof response.headers === 'object' && response.headers !== null;
-}
-
-function toLoopsError(error: unknown): LoopsError {
-  if (error instanceof LoopsError) return error;
-  return new LoopsNetworkError(
-    `Sending to Loops failed: ${error instanceof Error ? error.message : String(error)}`,
-    undefined,
-    error,
-  );
 }
 
 function abortedByCaller(signal: AbortSignal): LoopsNetworkError {

@@ -8,6 +8,7 @@ import { LoopsLog } from '../logging/loops-log';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
+import { redactText } from '../utils/redact';
 import { untilAborted } from '../utils/until-aborted';
 
 /**
@@ -58,7 +59,9 @@ export class ApiKeyCheck {
       try {
         return this.judge(await untilAborted(this.request(deadline.signal), deadline.signal));
       } catch (error) {
-        const why = deadline.signal.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+        const why = deadline.signal.aborted
+          ? `no answer within ${timeoutMs} ms`
+          : redactText(error instanceof Error ? error.message : String(error), this.options.apiKey);
         return unknown(`Loops could not be reached: ${why}`);
       } finally {
         tellLimiter(this.log, 'release', release);

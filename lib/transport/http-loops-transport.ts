@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import axios, { type AxiosRequestConfig, isAxiosError } from 'axios';
+import axios, { type AxiosRequestConfig } from 'axios';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import type { LoopsAxiosInstance } from '../interfaces/loops-axios-instance.interface';
 import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-options';
 import { LoopsTransport, LoopsTransportRequest, LoopsTransportResponse } from './loops-transport';
+import { networkErrorFrom } from './network-error-from';
 
 /** Loops answers with a few bytes; a hostile or broken server must not make us buffer megabytes. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -74,7 +75,7 @@ export class HttpLoopsTransport extends LoopsTransport {
         signal: request.signal,
       });
     } catch (error) {
-      throw toNetworkError(error, this.apiKey);
+      throw networkErrorFrom(error, this.apiKey, 'No answer from Loops');
     }
     // Only an app's response interceptor (one that returns `response.data`, say) can make this happen.
     if (!isAxiosResponse(response)) {
@@ -112,17 +113,4 @@ function parseBody(text: unknown): Pick<LoopsTransportResponse, 'body' | 'rawBod
   } catch {
     return { rawBody: text };
   }
-}
-
-/**
- * Axios errors carry the request config, headers and all; wrapping one would put the API key within
- * reach of any logger that prints `cause`. Only the message and code are kept, and the message loses the key
- * too: an app's interceptor may have written it there.
- */
-function toNetworkError(error: unknown, apiKey: string): LoopsNetworkError {
-  const code = isAxiosError(error) ? error.code : undefined;
-  const text = error instanceof Error ? error.message : String(error);
-  const message = apiKey ? text.split(apiKey).join('[redacted]') : text;
-  const cause = Object.assign(new Error(message), { code });
-  return new LoopsNetworkError(`No answer from Loops: ${message}`, code, cause);
 }
