@@ -608,6 +608,15 @@ describe('errors', () => {
     });
   });
 
+  it.each([[[KEY, 'check']], [['check', KEY]], [['pull', KEY, '--json']], [['check', '--catalog', 'a.ts', KEY]]])(
+    'exits 2 without echoing the key typed on the command line too: %j',
+    async (args) => {
+      const run = await cli(args);
+      expect(run.code).toBe(2);
+      expect([...run.out, ...run.err].join('\n')).toContain('[redacted]');
+    },
+  );
+
   it('cuts the key out of what a server echoes back', async () => {
     server.account.script(
       ...Array(3).fill({ status: 500, body: { success: false, message: `no team for key ${KEY}` } }),

@@ -3,6 +3,7 @@ import { LoopsApiError } from '../errors/loops-api.error';
 import { LoopsAuthError } from '../errors/loops-auth.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
+import { redactText } from '../utils/redact';
 import { checkCommand } from './check-command';
 import type { CliContext } from './cli-context';
 import { CliFileError } from './cli-file-error';
@@ -37,7 +38,8 @@ Exit codes: 0 no drift, 1 drift found by check, 2 usage, file, auth, network or 
 type ErrorKind = 'usage' | 'file' | 'auth' | 'rate-limit' | 'network' | 'api' | 'internal';
 
 /** Runs one command line (without `node` and the script) and resolves to its exit code; never rejects. */
-export async function runCli(argv: string[], context: CliContext): Promise<number> {
+export async function runCli(argv: string[], given: CliContext): Promise<number> {
+  const context = withKeyHidden(given);
   const json = argv.includes('--json');
   try {
     const [command, ...rest] = argv;
@@ -63,6 +65,21 @@ export async function runCli(argv: string[], context: CliContext): Promise<numbe
     else context.err(`nestjs-loops: ${message}`);
     return EXIT_ERROR;
   }
+}
+
+/**
+ * The context, with the key in LOOPS_API_KEY cut out of every line it prints: usage errors quote the arguments, and
+ * a key typed on the command line as well would go into a CI log.
+ */
+function withKeyHidden(context: CliContext): CliContext {
+  const value = context.env.LOOPS_API_KEY ?? '';
+  // Only a value that could be a key: cutting out whitespace, say, would mangle every line.
+  const key = /^[\x21-\x7e]+$/.test(value) ? value : '';
+  return {
+    ...context,
+    out: (line) => context.out(redactText(line, key)),
+    err: (line) => context.err(redactText(line, key)),
+  };
 }
 
 function help(context: CliContext): number {
