@@ -9,7 +9,7 @@ import { mulberry32 } from './support/seeded-random';
  * The request path takes shortcuts past class-validator and class-transformer. Each one must decide exactly as the
  * library it stands in for, on inputs chosen to find where they part.
  */
-describe('the email rule is class-validator isEmail, shortcut or not', () => {
+describe('the email rule is class-validator isEmail, shortcut or not, without control characters', () => {
   const everyday = [
     'ada@example.com',
     'Ada.Lovelace+loops@mail.example.co.uk',
@@ -47,6 +47,14 @@ describe('the email rule is class-validator isEmail, shortcut or not', () => {
   it.each([...everyday, ...unusual])('%j', (email) => {
     expect(isValidEmail(email)).toBe(isEmail(email));
   });
+
+  it.each(['"ada\nlovelace"@example.com', '"ada\rlovelace"@example.com', '"ada\u007flovelace"@example.com'])(
+    'except %j: isEmail takes a control character in a quoted local part, which would split a log line',
+    (email) => {
+      expect(isEmail(email)).toBe(true);
+      expect(isValidEmail(email)).toBe(false);
+    },
+  );
 
   it('agrees on 60,000 seeded strings built from the characters where email rules differ', () => {
     const random = mulberry32(20261123);

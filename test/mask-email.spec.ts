@@ -14,6 +14,10 @@ describe('maskEmails', () => {
     ['jöhn@exämple.com', 'j***@exämple.com'],
     ['for rahul@example.भारत', 'for r***@example.भारत'],
     ['priya@हिंदी.com.', 'p***@हिंदी.com.'],
+    // isEmail takes a top-level domain of other scripts' digits or symbols.
+    ['for ada.lovelace@example.٣٣', 'for a***@example.٣٣'],
+    ['for ada@example.²²', 'for a***@example.²²'],
+    ['for ada@example.¶¶', 'for a***@example.¶¶'],
     // isEmail refuses a top-level domain without a letter: versions and IP addresses stay readable.
     ['npm i bullmq@5.34.10', 'npm i bullmq@5.34.10'],
     ['ssh root@10.0.0.12', 'ssh root@10.0.0.12'],

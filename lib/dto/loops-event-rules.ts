@@ -18,6 +18,9 @@ export const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'p
 const EVERYDAY_EMAIL =
   /^(?=.{6,254}$)(?=[^@]{1,64}@)[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@(?:[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?\.)+[a-z]{2,63}$/i;
 
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 export type LoopsEventField = 'eventName' | 'email' | 'userId' | PropertyMapField;
 export type PropertyMapField = 'eventProperties' | 'contactProperties' | 'mailingLists';
 
@@ -59,8 +62,12 @@ export function findEmailIssues(value: unknown, userId: unknown): LoopsValidatio
   return findLengthIssues('email', value);
 }
 
+/**
+ * class-validator's isEmail, but never an address with a control character: isEmail takes a line break inside a quoted
+ * local part, which would split the log line it is written in.
+ */
 export function isValidEmail(value: string): boolean {
-  return EVERYDAY_EMAIL.test(value) || isEmail(value);
+  return EVERYDAY_EMAIL.test(value) || (!CONTROL_CHARACTER.test(value) && isEmail(value));
 }
 
 export function findNonEmptyStringIssues(path: string, value: unknown): LoopsValidationIssue[] {
