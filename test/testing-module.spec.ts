@@ -164,6 +164,16 @@ describe('LoopsTestingModule', () => {
     });
   });
 
+  it('drives @EmitLoopsEvent routes under jest fake timers too, as enqueueEvent', async () => {
+    jest.useFakeTimers();
+    try {
+      await request(app.getHttpServer()).post('/accounts/42/upgrade').expect(201);
+      await expect(recorder.waitFor('upgraded')).resolves.toMatchObject({ body: { userId: '42' } });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('clear() forgets events and scripted failures', async () => {
     await loops.sendEvent({ eventName: 'a', userId: 'u' });
     recorder.failNext(1, { status: 503 });
