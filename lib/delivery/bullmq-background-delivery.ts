@@ -205,6 +205,8 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   }
 
   async flush(timeoutMs?: number): Promise<boolean> {
+    // Shut down, the instance reads Redis no more (a shutdown hook of the app's that runs after this one's, say).
+    if (this.stopped.signal.aborted) return false;
     const stop = new AbortController();
     const onShutdown = () => stop.abort();
     this.stopped.signal.addEventListener('abort', onShutdown, { once: true });
