@@ -69,7 +69,8 @@ function createRateLimiter(
   const { requestsPerSecond, delivery } = options;
   if (requestsPerSecond === undefined) return new UnlimitedRateLimiter();
   if (!connection || delivery.queue !== 'bullmq') return new MemoryRateLimiter(requestsPerSecond);
-  const client = connection.createClient({ maxRetriesPerRequest: 1 });
+  // Connected by its first command: a compile that fails after this factory ran must leave no socket open.
+  const client = connection.createClient({ maxRetriesPerRequest: 1, lazyConnect: true });
   client.on('error', (error: Error) => log.write('queue', `Redis (Loops rate limit): ${error.message}`));
   return new RedisRateLimiter(client, `${delivery.prefix}:${delivery.queueName}`, requestsPerSecond, options.timeoutMs);
 }

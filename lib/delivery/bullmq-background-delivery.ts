@@ -101,9 +101,12 @@ const RESET_STALL_COUNT = "return redis.call('HDEL', KEYS[1], 'stc')";
 export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   readonly takesEventsAtOnce = false;
   private readonly bullmq: BullMq;
-  private readonly queue: Queue<LoopsJob>;
-  /** The queue's client, ours so that its state is known: a command made while it is not ready never left. */
-  private readonly queueClient: RedisClient;
+  /**
+   * The queue and its client (ours, so that its state is known: a command made while it is not ready never left),
+   * made on first use: an app whose compile fails after this provider was built must not be left with a connection
+   * nothing will close.
+   */
+  private opened: { queue: Queue<LoopsJob>; client: RedisClient } | undefined;
   private worker: Worker<StoredEvent, JobResult> | undefined;
   /** Adds waiting for Redis, and events `enqueue` holds until Redis acknowledges them. */
   private readonly adding = new Set<Promise<unknown>>();
@@ -133,22 +136,36 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     super();
     telemetry.servesEngine('bullmq');
     this.bullmq = loadOptionalPeer<BullMq>('bullmq', 'delivery.queue', ['ioredis']);
-    const { completed, failed } = delivery.retention;
+  }
+
+  private get queue(): Queue<LoopsJob> {
+    return this.open().queue;
+  }
+
+  private get queueClient(): RedisClient {
+    return this.open().client;
+  }
+
+  private open(): { queue: Queue<LoopsJob>; client: RedisClient } {
+    if (this.opened) return this.opened;
+    const { completed, failed } = this.delivery.retention;
     // Fail fast while Redis is away, instead of holding the command until it comes back.
-    this.queueClient = connection.createClient({ enableOfflineQueue: false });
-    this.queue = new this.bullmq.Queue<LoopsJob>(delivery.queueName, {
+    const client = this.connection.createClient({ enableOfflineQueue: false });
+    client.on('error', () => undefined);
+    const queue = new this.bullmq.Queue<LoopsJob>(this.delivery.queueName, {
       // An ioredis client: BullMQ uses it as it is, and leaves closing it to us.
-      connection: this.queueClient as unknown as ConnectionOptions,
-      prefix: delivery.prefix,
+      connection: client as unknown as ConnectionOptions,
+      prefix: this.delivery.prefix,
       defaultJobOptions: {
-        attempts: options.retry.attempts,
+        attempts: this.options.retry.attempts,
         backoff: { type: BACKOFF_TYPE },
         removeOnComplete: { age: Math.ceil(completed.maxAgeMs / 1000), count: completed.maxCount },
         removeOnFail: { age: Math.ceil(failed.maxAgeMs / 1000), count: failed.maxCount },
       },
     });
-    this.queue.on('error', (error) => this.logRedisError(error));
-    this.queueClient.on('error', () => undefined);
+    queue.on('error', (error) => this.logRedisError(error));
+    this.opened = { queue, client };
+    return this.opened;
   }
 
   get pending(): number {
@@ -240,7 +257,7 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
         if (this.worker) await settlesWithin(this.worker.disconnect(), FORCED_CLOSE_MS);
       }
     }
-    await settlesWithin(this.queue.close(), FORCED_CLOSE_MS);
+    if (this.opened) await settlesWithin(this.opened.queue.close(), FORCED_CLOSE_MS);
     this.stopped.abort();
   }
 

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { LoopsConfigurationError } from '../errors/loops-configuration.error';
+import { LoopsQueueUnavailableError } from '../errors/loops-queue-unavailable.error';
 import { loadOptionalPeer } from '../utils/load-optional-peer';
 
 // The parts of ioredis used here, typed locally: it is an optional peer, and the published types must not depend
@@ -30,6 +31,7 @@ interface IoRedisModule {
 export class RedisConnection {
   private readonly base: RedisOptions;
   private closing = false;
+  private closed = false;
   private readonly clients: RedisClient[] = [];
 
   constructor(connection: object | string) {
@@ -47,8 +49,9 @@ export class RedisConnection {
     return { ...this.base, ...extra, retryStrategy };
   }
 
-  /** A new client of our own, closed by `close()`. */
+  /** A new client of our own, closed by `close()`; none once that was called, as nothing would close it. */
   createClient(extra: RedisOptions = {}): RedisClient {
+    if (this.closed) throw new LoopsQueueUnavailableError('The app has shut down: its Redis connections are closed');
     const { Redis: RedisClient } = loadOptionalPeer<IoRedisModule>('ioredis', 'delivery.queue', ['bullmq']);
     const client = new RedisClient(this.options(extra));
     this.clients.push(client);
@@ -62,6 +65,7 @@ export class RedisConnection {
 
   /** Disconnects the clients `createClient` made: call it once nothing uses them any more. */
   close(): void {
+    this.closed = true;
     this.markClosing();
     for (const client of this.clients.splice(0)) client.disconnect();
   }

@@ -22,7 +22,12 @@ export function createWebhookDeliveryStore(
   const { deduplication } = webhooks;
   if (options.delivery.queue !== 'bullmq' || !connection) return new MemoryWebhookDeliveryStore(deduplication);
   const { prefix, queueName } = options.delivery;
-  const redis = connection.createClient({ maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+  // Connected by its first command, as the rate limiter's: nothing opened by a compile that fails.
+  const redis = connection.createClient({
+    maxRetriesPerRequest: 1,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    lazyConnect: true,
+  });
   redis.on('error', (error: Error) => log.write('queue', `Redis (Loops webhook deduplication): ${error.message}`));
   // The same ioredis client, seen through the commands the store uses.
   return new RedisWebhookDeliveryStore(

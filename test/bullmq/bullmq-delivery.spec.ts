@@ -1,15 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { firstValueFrom, filter } from 'rxjs';
 import {
   LoopsApiError,
   type LoopsDeliveryOutcome,
+  LoopsModule,
   type LoopsFailedOutcome,
   type LoopsModuleOptions,
   LoopsQueueUnavailableError,
   type SendEventInput,
 } from '../../lib';
 import { expectDeliveredExactlyOnce } from '../support/exactly-once';
-import { createLoopsTestingApp, type LoopsTestingApp } from '../support/loops-testing-app';
+import { createLoopsTestingApp, type LoopsTestingApp, TEST_API_KEY } from '../support/loops-testing-app';
+import { newWebhookSecret } from '../webhooks/support/webhook-test-app';
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { RedisTestServer, freePort } from '../support/redis-server';
 import { describeWithRedis } from '../support/with-redis';
@@ -212,4 +217,38 @@ describeWithRedis('BullMQ delivery', () => {
     );
     expect(server.requests).toHaveLength(0);
   }, 15_000);
+
+  it("an app whose compile fails after the module's providers were built leaves no connection to Redis open", async () => {
+    @Injectable()
+    class Database {
+      constructor() {
+        throw new Error('database unreachable');
+      }
+    }
+    const observer = new Redis(redis.connection);
+    const clients = async () =>
+      String(await observer.client('LIST'))
+        .trim()
+        .split('\n').length;
+    try {
+      const before = await clients();
+      const compiling = Test.createTestingModule({
+        imports: [
+          LoopsModule.forRoot({
+            apiKey: TEST_API_KEY,
+            baseUrl: server.baseUrl,
+            delivery: { queue: 'bullmq', connection: redis.connection, queueName },
+            webhooks: { secret: newWebhookSecret() },
+          }),
+        ],
+        providers: [Database],
+      }).compile();
+      await expect(compiling).rejects.toThrow('database unreachable');
+      // Long enough for a client made anyway to have connected: the loopback answers in well under a millisecond.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await clients()).toBe(before);
+    } finally {
+      observer.disconnect();
+    }
+  });
 });
