@@ -117,6 +117,16 @@ describe('the calls', () => {
     expect(contactRequests()[1]).toMatchObject({ method: 'GET', path: '/api/v1/contacts/find' });
   });
 
+  it('findContact reads back the largest contact the rules allow: 1 000 properties of 490 characters', async () => {
+    const { contacts } = await boot();
+    const properties = Object.fromEntries(
+      Array.from({ length: 1_000 }, (_, index) => [`p${index}`, String(index).padEnd(490, 'x')]),
+    );
+    await contacts.updateContact({ email: 'ada@example.com', properties });
+    const found = await contacts.findContact({ email: 'ada@example.com' });
+    expect(found).toMatchObject(properties);
+  });
+
   it('deleteContact deletes; a second one is LoopsContactNotFoundError', async () => {
     const { contacts } = await boot();
     await contacts.createContact({ email: 'ada@example.com' });

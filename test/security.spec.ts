@@ -512,7 +512,7 @@ describe('a hostile server cannot hurt the app', () => {
       const testing = await boot(loopsServer, { baseUrl: hostile.baseUrl });
       const error = await failureOf(testing.loops.sendEvent(event));
       expect(error).toBeInstanceOf(LoopsNetworkError);
-      // Counted after inflating: reading stopped at 64 KiB of the 100 MB.
+      // Counted after inflating: reading stopped at MAX_RESPONSE_BYTES of the 100 MB.
       expect(error.message).toContain(`maxContentLength size of ${MAX_RESPONSE_BYTES} exceeded`);
     });
 

@@ -6,8 +6,11 @@ import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-opti
 import { LoopsTransport, LoopsTransportRequest, LoopsTransportResponse } from './loops-transport';
 import { networkErrorFrom } from './network-error-from';
 
-/** Loops answers with a few bytes; a hostile or broken server must not make us buffer megabytes. */
-export const MAX_RESPONSE_BYTES = 64 * 1024;
+/**
+ * A send is answered with a few bytes, but a contact found carries every custom property (up to 1 000 of up to 500
+ * characters): a MiB holds the largest. A hostile or broken server must not make us buffer more.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
  * Request settings that neither the `http` option nor the defaults of an app's axios instance may change: they
