@@ -170,3 +170,22 @@ describe("verify: 'error'", () => {
     );
   });
 });
+
+describe('verify and the rate limit', () => {
+  it("a read whose answer leaves nothing of Loops' window holds the next request back, as any answer does", async () => {
+    await boot({ verify: 'warn' });
+    const reads = server.requests.length;
+    await testing?.app.close();
+    testing = undefined;
+    await server.close();
+    // Exactly the boot's reads a second: the last one is answered x-ratelimit-remaining: 0.
+    server = await LoopsCompatibleServer.start({ apiKey: KEY, teamName: 'Acme', rateLimitPerSecond: reads });
+    server.account.seed(matchingAccount);
+
+    // The module's own limiter, at Loops' 10 a second: it would let the send go at once.
+    const { loops } = await boot({ verify: 'warn', rateLimit: {} });
+    await loops.sendEvent({ eventName: 'signup', email: 'ada@example.com', eventProperties: { plan: 'pro' } });
+
+    expect(server.requests.map((request) => request.status)).toEqual(Array(reads + 1).fill(200));
+  });
+});

@@ -1,3 +1,4 @@
+import { RATE_LIMIT_WINDOW_MS, usedUpRateLimitWindow } from '../delivery/backoff';
 import type { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import { acquireSlot } from '../delivery/acquire-slot';
 import { LoopsApiError } from '../errors/loops-api.error';
@@ -60,8 +61,6 @@ const MAX_PAGES = 1_000;
 /** Attempts of a read that failed in a way that may pass: a 429, a 5xx, a lost connection. */
 const ATTEMPTS = 3;
 const RETRY_DELAY_MS = 250;
-/** Loops counts its limit per one-second window: after a 429, waiting less is waiting in vain. */
-const RATE_LIMIT_WINDOW_MS = 1_000;
 
 /** Reads what a catalog is compared with from a Loops account: its key's team, events, contact properties, lists. */
 export class LoopsAccountReader {
@@ -172,13 +171,17 @@ export class LoopsAccountReader {
         await this.pause(RETRY_DELAY_MS * attempt);
         continue;
       }
-      const { status } = response;
+      const { status, headers } = response;
+      // As for every request of the module: none left in Loops' window holds the next ones back, whoever sends them.
+      if (usedUpRateLimitWindow(response)) this.options.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
       if (status >= 200 && status < 300) return response.body;
       const details = { status, body: this.redactedMessage(response) };
       if (status === 401 || status === 403) throw new LoopsAuthError(details);
       if (status === 429) {
-        this.options.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
-        if (last) throw new LoopsRateLimitError(details, readInteger(response.headers['x-ratelimit-limit']), 0);
+        if (last) {
+          const [limit, remaining] = [headers['x-ratelimit-limit'], headers['x-ratelimit-remaining']].map(readInteger);
+          throw new LoopsRateLimitError(details, limit, remaining);
+        }
         await this.pause(RATE_LIMIT_WINDOW_MS);
         continue;
       }
