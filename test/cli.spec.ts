@@ -810,3 +810,19 @@ describe('usage', () => {
     }
   });
 });
+
+describe('FetchLoopsTransport', () => {
+  it('sends a body as the JSON text it is given, as every LoopsTransport does', async () => {
+    const body = JSON.stringify({ eventName: 'signup', email: 'ada@example.com' });
+    const response = await new FetchLoopsTransport().send({
+      method: 'POST',
+      url: `${server.baseUrl}/events/send`,
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+      body,
+      signal: new AbortController().signal,
+    });
+    expect(response).toMatchObject({ status: 200, body: { success: true } });
+    expect(server.requests.map((recorded) => recorded.rawBody)).toEqual([body]);
+    expect(server.accepted.map((accepted) => accepted.body)).toEqual([JSON.parse(body)]);
+  });
+});

@@ -12,7 +12,7 @@ export class FetchLoopsTransport extends LoopsTransport {
       response = await fetch(request.url, {
         method: request.method,
         headers: request.headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        body: request.body,
         signal: request.signal,
         // A redirect would carry the API key to wherever it points: it is answered as it is instead.
         redirect: 'manual',
