@@ -301,7 +301,7 @@ describe('validation and the catalog, before any request', () => {
     const error = (await rejection(
       contacts.updateContact({
         email: 'nope',
-        properties: { teamId: 'x', email: 'a@b.co', plan: { tier: 1 } },
+        properties: { teamId: 'x', email: 'a@b.co', plan: { tier: 1 }, renewsAt: new Date('+010000-01-01') },
       } as never),
     )) as LoopsValidationError;
     expect(error.message).toMatch(/^Invalid Loops contact: /);
@@ -310,7 +310,9 @@ describe('validation and the catalog, before any request', () => {
       'properties.teamId reservedName',
       'properties.email fixedKey',
       'properties.plan isPropertyValue',
+      'properties.renewsAt isPropertyValue',
     ]);
+    expect(error.message).toContain('(got a Date outside the years 0 to 9999)');
     expect(server.requests).toEqual([]);
   });
 

@@ -64,6 +64,14 @@ describe('validation, before any network I/O', () => {
     ['a 498-character value (500 as JSON)', { eventName: 'x', userId: 'u', eventProperties: { note: long(498) } }],
     ['a 498-character key', { eventName: 'x', userId: 'u', contactProperties: { [long(498)]: 1 } }],
     ['an empty map', { eventName: 'x', userId: 'u', eventProperties: {} }],
+    [
+      'Dates at the ends of the years 0 to 9999',
+      {
+        eventName: 'x',
+        userId: 'u',
+        eventProperties: { first: new Date('0000-01-01T00:00:00Z'), last: new Date('9999-12-31T23:59:59.999Z') },
+      },
+    ],
   ];
 
   it.each(valid)('accepts %s', async (_name, event) => {
@@ -117,6 +125,18 @@ describe('validation, before any network I/O', () => {
       'invalid Date',
       { eventName: 'x', userId: 'u', eventProperties: { at: new Date('nope') } },
       'eventProperties.at',
+      'isPropertyValue',
+    ],
+    [
+      'a Date past the year 9999, which JSON writes as +010000-…',
+      { eventName: 'x', userId: 'u', eventProperties: { at: new Date('+010000-01-01T00:00:00Z') } },
+      'eventProperties.at',
+      'isPropertyValue',
+    ],
+    [
+      'a Date before the year 0',
+      { eventName: 'x', userId: 'u', contactProperties: { at: new Date('-000001-12-31T00:00:00Z') } },
+      'contactProperties.at',
       'isPropertyValue',
     ],
     [

@@ -5,6 +5,7 @@ import {
   findEmailIssues,
   findLengthIssues,
   findNonEmptyStringIssues,
+  isSendableDate,
   issue,
   MAX_JSON_LENGTH,
   PROTOTYPE_KEYS,
@@ -65,7 +66,7 @@ function findPropertiesIssues(value: unknown): LoopsValidationIssue[] {
     if (property === null || typeof property === 'boolean') return [];
     if (typeof property === 'string') return findLengthIssues(path, property);
     if (typeof property === 'number' && Number.isFinite(property)) return [];
-    if (property instanceof Date && !Number.isNaN(property.getTime())) return [];
+    if (isSendableDate(property)) return [];
     return [
       issue(
         path,

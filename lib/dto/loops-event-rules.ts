@@ -146,7 +146,7 @@ function findMapValueIssues(field: PropertyMapField, value: unknown, path: strin
   if (typeof value === 'string') return findLengthIssues(path, value);
   if (typeof value === 'boolean') return [];
   if (typeof value === 'number' && Number.isFinite(value)) return [];
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return [];
+  if (isSendableDate(value)) return [];
   const allowed =
     field === 'contactProperties'
       ? 'a string, a finite number, a boolean, a valid Date or null'
@@ -168,13 +168,26 @@ export function issue(path: string, rule: string, message: string): LoopsValidat
 }
 
 /**
+ * A Date JSON writes as a plain ISO 8601 string: a valid one, in the years 0 to 9999. Beyond them `toISOString`
+ * gives a sign and six digits (`+010000-01-01T…`), which is no date Loops reads.
+ */
+export function isSendableDate(value: unknown): value is Date {
+  if (!(value instanceof Date)) return false;
+  const year = value.getUTCFullYear();
+  return year >= 0 && year <= 9999;
+}
+
+/**
  * A short, safe description of a rejected value: its type, never its content (it may be personal data, and these
  * messages reach logs); only NaN and ±Infinity are named, since they are what a rule refuses.
  */
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date';
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return 'an invalid Date';
+    return isSendableDate(value) ? 'a Date' : 'a Date outside the years 0 to 9999';
+  }
   if (value instanceof Map) return 'a Map';
   if (typeof value === 'number') return Number.isFinite(value) ? 'a number' : String(value);
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
