@@ -6,8 +6,7 @@
  * escaped quote. The domain is any dotted run up to a delimiter whose last label holds a letter or any character
  * beyond ASCII: isEmail takes domains in any script, with marks (`example.भारत`) and even digits of other scripts
  * (`example.٣٣`), so masking must not be narrower than validation, nor take `bullmq@5.34.10` or `root@10.0.0.12`,
- * which it refuses. A match starts only where a run starts, which keeps a long
- * line without spaces linear.
+ * which it refuses. A match starts only where a run starts, which keeps a long line without spaces linear.
  */
 /** What ends a run of an address, local part or domain alike: a space, or a character no unquoted address holds. */
 const DELIMITER = String.raw` \t\n\r\f\v"(),:;<>[\]\\@`;
