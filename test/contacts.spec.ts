@@ -117,6 +117,13 @@ describe('the calls', () => {
     expect(contactRequests()[1]).toMatchObject({ method: 'GET', path: '/api/v1/contacts/find' });
   });
 
+  it('findContact returns the first contact of the list Loops answered', async () => {
+    const { contacts } = await boot();
+    const contact = { id: 'c1', email: 'ada@example.com', userId: null, mailingLists: {} };
+    server.script({ kind: 'status', status: 200, body: [contact, { ...contact, id: 'c2' }] });
+    await expect(contacts.findContact({ email: 'ada@example.com' })).resolves.toMatchObject({ id: 'c1' });
+  });
+
   it('findContact reads back the largest contact the rules allow: 1 000 properties of 490 characters', async () => {
     const { contacts } = await boot();
     const properties = Object.fromEntries(
@@ -158,6 +165,19 @@ describe("Loops' refusals", () => {
     const error = (await rejection(contacts.updateContact({ email: 'ada@example.com' }))) as LoopsContactError;
     expect(error.constructor).toBe(LoopsContactError);
     expect(error.message).toBe('Loops refused the contact update (400): Invalid email address.');
+  });
+
+  it("an update's 409 is a LoopsContactError naming the call", async () => {
+    // Not an event's 409 ("this idempotency key was used"): here Loops says another contact has the email or userId.
+    const { contacts } = await boot();
+    server.script({
+      kind: 'status',
+      status: 409,
+      body: { success: false, message: 'Email or userId already exists.' },
+    });
+    const error = await rejection(contacts.updateContact({ email: 'ada@example.com', userId: 'taken' }));
+    expect(error.name).toBe('LoopsContactError');
+    expect(error.message).toContain('update');
   });
 
   it('a 200 without an id is an error, not an undefined id', async () => {
@@ -265,6 +285,29 @@ describe('retries', () => {
     setTimeout(() => controller.abort(), 50);
     const error = (await rejection(pending)) as LoopsNetworkError;
     expect(error.code).toBe('ABORT_ERR');
+  });
+
+  it('sendTimeoutMs cuts an attempt in flight short, not only the waits between attempts', async () => {
+    const { contacts } = await boot({ retry: false, timeoutMs: 10_000, sendTimeoutMs: 300 });
+    server.respondWith(() => ({ kind: 'delay', ms: 5_000 }));
+    const started = performance.now();
+    const error = (await rejection(contacts.findContact({ userId: 'u1' }))) as LoopsNetworkError;
+    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    // The option's bound, with a wide margin; cut short only by timeoutMs, the call would last the server's 5 s.
+    expect(performance.now() - started).toBeLessThan(300 + 2_000);
+  });
+
+  it("the caller's AbortSignal cuts an attempt in flight short", async () => {
+    const { contacts } = await boot({ retry: false, timeoutMs: 10_000 });
+    server.respondWith(() => ({ kind: 'delay', ms: 5_000 }));
+    const controller = new AbortController();
+    const pending = contacts.updateContact({ email: 'ada@example.com' }, { signal: controller.signal });
+    await until(() => server.requests.length === 1, 'the update in flight');
+    const started = performance.now();
+    controller.abort();
+    const error = (await rejection(pending)) as LoopsNetworkError;
+    expect(error).toMatchObject({ code: 'ABORT_ERR' });
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 

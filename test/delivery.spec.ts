@@ -22,8 +22,11 @@ const byEmail = (body: Record<string, unknown>): string => String(body.email);
 let server: LoopsCompatibleServer;
 const apps: LoopsTestingApp[] = [];
 
-async function boot(options: Parameters<typeof createLoopsTestingApp>[1] = {}): Promise<LoopsTestingApp> {
-  const testing = await createLoopsTestingApp(server, options);
+async function boot(
+  options: Parameters<typeof createLoopsTestingApp>[1] = {},
+  metadata: Parameters<typeof createLoopsTestingApp>[2] = {},
+): Promise<LoopsTestingApp> {
+  const testing = await createLoopsTestingApp(server, options, metadata);
   apps.push(testing);
   return testing;
 }
@@ -174,6 +177,19 @@ describe('retries', () => {
     expect(error).toMatchObject({ code: 'ABORT_ERR' });
     expect(server.eventRequests()).toHaveLength(1);
   });
+
+  it("the caller's AbortSignal cutting the last attempt short is ABORT_ERR, as when it cuts a wait", async () => {
+    // With no attempt left, the abort must still read as the caller's (README), not as the transport's own.
+    const { loops } = await boot({ retry: false, timeoutMs: 10_000 });
+    server.respondWith(() => ({ kind: 'delay', ms: 5_000 }));
+    const controller = new AbortController();
+    const sending = loops.sendEvent(event, { signal: controller.signal });
+    await until(() => server.eventRequests().length === 1, 'the event in flight');
+    controller.abort();
+    const error = await sending.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error).toMatchObject({ code: 'ABORT_ERR', mayHaveBeenAccepted: true });
+  });
 });
 
 describe('rate limiting', () => {
@@ -214,6 +230,48 @@ describe('rate limiting', () => {
     await loops.sendEvent(event);
     const [first, second] = server.eventRequests();
     expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('holds every request back for a window after a 429, not only the retry of the one refused', async () => {
+    // A 429 without x-ratelimit-remaining (a proxy's, or one whose headers were stripped) says as much.
+    const { loops } = await boot({ rateLimit: { requestsPerSecond: 100 }, retry: false });
+    server.script({ kind: 'status', status: 429, body: { success: false, message: 'Rate limit exceeded' } });
+    await expect(loops.sendEvent(event)).rejects.toMatchObject({ name: 'LoopsRateLimitError' });
+    await loops.sendEvent({ ...event, userId: 'u2' });
+    const [refused, next] = server.eventRequests();
+    expect(refused.status).toBe(429);
+    expect(next.receivedAt - refused.receivedAt).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('gets back the slot of a request that failed without an answer', async () => {
+    // A timeout or a dropped connection must not keep its slot for good.
+    const { loops } = await boot({ rateLimit: { requestsPerSecond: 1 }, retry: false, sendTimeoutMs: 3_000 });
+    server.script({ kind: 'drop' });
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    // The only slot is free again one window after the failed request ended.
+    await expect(loops.sendEvent({ ...event, userId: 'u2' })).resolves.toMatchObject({ success: true, attempts: 1 });
+  });
+
+  it('two requests a network delayed differently still arrive a second apart at 1/s', async () => {
+    // A slot is held for a window from when its request ended, not from when it started: a request held up on the
+    // way would otherwise arrive within a second of the next one.
+    let sent = 0;
+    const { loops } = await boot(
+      { rateLimit: { requestsPerSecond: 1 }, retry: false },
+      {
+        transport: (real) => ({
+          send: async (request) => {
+            // The first request takes 1.2 s to reach Loops (longer than a window); the next none.
+            if (sent++ === 0) await new Promise((resolve) => setTimeout(resolve, 1_200));
+            return real.send(request);
+          },
+        }),
+      },
+    );
+    await Promise.all([loops.sendEvent(event), loops.sendEvent({ ...event, userId: 'u2' })]);
+    expect(server.eventRequests()).toHaveLength(2);
+    expect(server.maxInAnyWindow(1_000)).toBe(1);
   });
 });
 
@@ -369,6 +427,32 @@ describe('shutdown', () => {
         '3 Loops event(s) could not be delivered within shutdownTimeoutMs (200 ms): signup (1), planChanged (2)',
       ),
     );
+  });
+
+  it('a background event cut short while it waited for a rate-limit slot reports no attempt', async () => {
+    const testing = await boot({
+      rateLimit: { requestsPerSecond: 1 },
+      shutdownTimeoutMs: 100,
+      queue: { concurrency: 2 },
+    });
+    const outcomes = collectOutcomes(testing);
+    const first = testing.loops.enqueueEvent(event);
+    const second = testing.loops.enqueueEvent({ ...event, userId: 'u2' });
+    await until(() => server.eventRequests().length === 1, 'the first event sent');
+    await testing.loops.flush(50);
+    await testing.app.close();
+    const byKey = new Map(
+      (await outcomes).map((outcome) => [outcome.status === 'dropped' ? undefined : outcome.idempotencyKey, outcome]),
+    );
+    expect(byKey.get(first)).toMatchObject({ status: 'sent', attempts: 1 });
+    // Taken by the second worker, but never past the limiter: no request was made.
+    expect(byKey.get(second)).toMatchObject({
+      status: 'failed',
+      attempts: 0,
+      mayHaveBeenAccepted: false,
+      error: expect.any(LoopsShutdownError),
+    });
+    expect(server.eventRequests()).toHaveLength(1);
   });
 });
 

@@ -44,6 +44,17 @@ describe.each(LOOPS_IDEMPOTENCY_RULES)('idempotency when Loops follows the %s ru
     expectDeliveredExactlyOnce(server, ['user-1']);
   });
 
+  it('an attempt accepted with its answer lost, then a definite refusal (429), then retried: still delivered once', async () => {
+    // The 429 says nothing of the first attempt: the 409 that may follow is still this event's own key.
+    server.script({ kind: 'accept-then-drop' }, { kind: 'status', status: 429, body: { success: false } });
+    const result = await testing.loops.sendEvent(event);
+    expect(result).toMatchObject({ success: true, attempts: 3 });
+    const statuses = server.eventRequests().map((request) => request.status);
+    expect(statuses.slice(0, 2)).toEqual([undefined, 429]);
+    expect(result.deduplicated).toBe(statuses[2] === 409);
+    expectDeliveredExactlyOnce(server, ['user-1']);
+  });
+
   it('a send that failed after an attempt may have been accepted carries its generated key: sent again with it, delivered once', async () => {
     const once = await createLoopsTestingApp(server, { retry: { ...quickRetry, attempts: 2 } });
     try {

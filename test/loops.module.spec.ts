@@ -328,6 +328,17 @@ describe('LoopsModule', () => {
         /"delivery.lockDurationMs": must be a whole number of milliseconds >= 100/,
       ],
       [
+        // BullMQ counts a retention age in whole seconds, and an age of 0 is no retention.
+        'zero retention maxAgeMs',
+        { delivery: { queue: 'bullmq', connection: {}, retention: { completed: { maxAgeMs: 0 } } } },
+        /"delivery.retention.completed.maxAgeMs": must be an integer >= 1000/,
+      ],
+      [
+        'retention maxAgeMs below a second',
+        { delivery: { queue: 'bullmq', connection: {}, retention: { completed: { maxAgeMs: 999 } } } },
+        /"delivery.retention.completed.maxAgeMs": must be an integer >= 1000/,
+      ],
+      [
         'fractional retention maxAgeMs',
         { delivery: { queue: 'bullmq', connection: {}, retention: { completed: { maxAgeMs: 86_400_000.5 } } } },
         /"delivery.retention.completed.maxAgeMs": must be an integer \(got 86400000.5\)/,

@@ -66,6 +66,20 @@ describe('MemoryRateLimiter', () => {
       limiter.pauseFor(5_000);
       expect(await grantedAfter(limiter, 5_100)).toBe(true);
     });
+
+    it('does not grant a slot again exactly one window after its release', async () => {
+      // A server that stamps arrivals in whole milliseconds could see the two requests of one slot 999 ms apart:
+      // floor(t + 1000) - floor(t) is 999 when t's fraction is rounded down.
+      const limiter = new MemoryRateLimiter(1);
+      (await limiter.acquire())();
+      let release: (() => void) | undefined;
+      void limiter.acquire().then((granted) => (release = granted));
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(release).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(100);
+      expect(release).toBeDefined();
+      release?.();
+    });
   });
 
   it('a wait that was aborted gives its place back, so the next request gets the slot', async () => {

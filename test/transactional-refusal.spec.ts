@@ -51,6 +51,15 @@ describe('toTransactionalRefusal', () => {
     expect(error).toMatchObject({ status: 400, transactionalId: ID, path, missingDataVariables: ['confirmationUrl'] });
   });
 
+  it('lists the missing data variables without the full stop that ends the sentence', () => {
+    const error = refusal(400, {
+      success: false,
+      message: 'Missing required data variable(s): confirmationUrl, name.',
+    }) as LoopsTransactionalDataVariablesError;
+    expect(error).toBeInstanceOf(LoopsTransactionalDataVariablesError);
+    expect(error.missingDataVariables).toEqual(['confirmationUrl', 'name']);
+  });
+
   it('a dataVariables refusal whose message lists nothing keeps Loops words and says where to look', () => {
     const error = refusal(400, {
       success: false,

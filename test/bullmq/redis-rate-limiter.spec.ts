@@ -30,4 +30,16 @@ describeWithRedis('RedisRateLimiter', () => {
     const release = await limiter.acquire(AbortSignal.timeout(3_000));
     release();
   });
+
+  it('pauseFor holds back the next slot, for every instance sharing the prefix', async () => {
+    // After a 429 (or x-ratelimit-remaining: 0), no instance may keep sending into Loops' exhausted window.
+    const pausing = new RedisRateLimiter(redis, 'paused', 100, 10_000);
+    const other = new RedisRateLimiter(redis, 'paused', 100, 10_000);
+    pausing.pauseFor(600);
+    await redis.ping(); // the pause script ran: commands on one connection run in order
+    const started = performance.now();
+    const release = await other.acquire(AbortSignal.timeout(3_000));
+    release();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(500);
+  });
 });

@@ -6,7 +6,8 @@ import { Controller, Get, type INestApplication, type Type } from '@nestjs/commo
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { LoopsHealthIndicator, LoopsModule, type LoopsModuleOptions } from '../../lib';
+import { LoopsHealthIndicator, LoopsModule, type LoopsModuleOptions, type LoopsTransport } from '../../lib';
+import type { HttpLoopsTransport } from '../../lib/transport/http-loops-transport';
 import { BullMqTestBed } from '../bullmq/support/bullmq-test-bed';
 import { describeWithRedis } from '../support/with-redis';
 import { LoopsCompatibleServer } from '../support/loops-server';
@@ -51,14 +52,25 @@ const healthApp = { imports: [TerminusModule], controllers: [HealthController], 
 let server: LoopsCompatibleServer;
 const apps: INestApplication[] = [];
 
-async function boot(options: Partial<LoopsModuleOptions> = {}, via = server): Promise<LoopsTestingApp> {
-  const testing = await createLoopsTestingApp(via, options, healthApp);
+async function boot(
+  options: Partial<LoopsModuleOptions> = {},
+  via = server,
+  transport?: (real: HttpLoopsTransport) => LoopsTransport,
+): Promise<LoopsTestingApp> {
+  const testing = await createLoopsTestingApp(via, options, { ...healthApp, transport });
   apps.push(testing.app);
   return testing;
 }
 
 const keyChecks = (): number =>
   server.requests.filter((recorded) => recorded.method === 'GET' && recorded.path === '/api/v1/api-key').length;
+
+/** A transport that answers the API key check with `status` itself, and passes every other request on to Loops. */
+const answeringKeyCheck =
+  (status: number, body: object = { success: false }) =>
+  (real: HttpLoopsTransport): LoopsTransport => ({
+    send: (sent) => (sent.url.endsWith('/api-key') ? Promise.resolve({ status, headers: {}, body }) : real.send(sent)),
+  });
 
 /** `count` probes, `parallel` at a time, each answered with `status`. */
 async function hammer(app: INestApplication, path: string, count: number, status: number): Promise<void> {
@@ -146,6 +158,41 @@ describe('the API key check', () => {
     expect(busiest).toBeLessThanOrEqual(limit);
     expect(server.requests.map((recorded) => recorded.status)).not.toContain(429);
   }, 30_000);
+
+  it('gives its rate-limit slot back, so that sends go on after it', async () => {
+    // Kept, each check would hold one slot for good: a probe a minute would wedge every send within minutes.
+    const { loops } = await boot({ rateLimit: { requestsPerSecond: 1 }, sendTimeoutMs: 3_000 });
+    await expect(loops.apiKeyStatus({ maxAgeMs: 0 })).resolves.toMatchObject({ state: 'valid' });
+    await expect(loops.sendEvent({ eventName: 'digest', userId: 'u1' })).resolves.toMatchObject({ success: true });
+  });
+
+  it("a 429 to the check holds the sends back for Loops' window, as a send's does", async () => {
+    const { loops } = await boot(
+      { rateLimit: { requestsPerSecond: 100 }, sendTimeoutMs: 300 },
+      server,
+      answeringKeyCheck(429),
+    );
+    await expect(loops.apiKeyStatus({ maxAgeMs: 0 })).resolves.toMatchObject({ state: 'unknown' });
+    // Held back for a second, a send bounded to 300 ms times out before it makes a request.
+    await expect(loops.sendEvent({ eventName: 'digest', userId: 'u1' })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+      mayHaveBeenAccepted: false,
+    });
+    expect(server.eventRequests()).toHaveLength(0);
+  });
+
+  it('a 403 is a rejected key, as README says of 401/403', async () => {
+    const { loops } = await boot({}, server, answeringKeyCheck(403, { success: false, message: 'Forbidden' }));
+    await expect(loops.apiKeyStatus({ maxAgeMs: 0 })).resolves.toMatchObject({ state: 'rejected', status: 403 });
+  });
+
+  it('apiKeyStatus() without options reuses an answer for 60 s', async () => {
+    // Asking Loops at every call would spend the team's rate limit.
+    const { loops } = await boot();
+    await expect(loops.apiKeyStatus()).resolves.toMatchObject({ state: 'valid' });
+    await expect(loops.apiKeyStatus()).resolves.toMatchObject({ state: 'valid' });
+    expect(keyChecks()).toBe(1);
+  });
 });
 
 describe('the queue checks, in memory', () => {
@@ -171,11 +218,16 @@ describe('the queue checks, in memory', () => {
     });
   });
 
-  it('oldest waiting: down once an event has waited longer than maxAgeMs', async () => {
-    const { app, loops } = await boot({ queue: { concurrency: 1 }, shutdownTimeoutMs: 100 });
+  /** An app whose first delivery stalls, so that the events after it wait; Date.now() held at `now`. */
+  async function stalledDelivery() {
+    const testing = await boot({ queue: { concurrency: 1 }, shutdownTimeoutMs: 100 });
     server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
     const now = Date.now();
-    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    return { ...testing, now, clock: jest.spyOn(Date, 'now').mockReturnValue(now) };
+  }
+
+  it('oldest waiting: down once an event has waited longer than maxAgeMs', async () => {
+    const { app, loops, now, clock } = await stalledDelivery();
     loops.enqueueEvent({ eventName: 'digest', userId: 'u1' });
     loops.enqueueEvent({ eventName: 'digest', userId: 'u2' });
 
@@ -188,6 +240,20 @@ describe('the queue checks, in memory', () => {
       reason: 'the oldest waiting event was enqueued 60001 ms ago, more than 60000 ms',
       oldestWaitingMs: 60_001,
     });
+  });
+
+  it('oldest waiting: the age of the event that has waited longest, however recent the newest', async () => {
+    const { app, loops, now, clock } = await stalledDelivery();
+    loops.enqueueEvent({ eventName: 'digest', userId: 'u1' });
+    loops.enqueueEvent({ eventName: 'digest', userId: 'u2' });
+    await until(() => server.eventRequests().length === 1, 'the first event in flight');
+    clock.mockReturnValue(now + 30_000);
+    loops.enqueueEvent({ eventName: 'digest', userId: 'u3' });
+
+    clock.mockReturnValue(now + 60_001);
+    await expect(loops.queueStatus()).resolves.toMatchObject({ waiting: 2, active: 1, oldestWaitingMs: 60_001 });
+    const { body } = await request(app.getHttpServer()).get('/health/backlog').expect(503);
+    expect(body.error['loops-backlog']).toMatchObject({ oldestWaitingMs: 60_001 });
   });
 
   it('Redis: up in memory mode, which has none', async () => {

@@ -28,22 +28,30 @@ import { type MetricPoint, pointValue, toMetricPoints, toSpanRecord } from './su
 const spanExporter = new InMemorySpanExporter();
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
-const meterProvider = new MeterProvider({ readers: [reader] });
+// With delta temporality a gauge reports only what its callbacks observed in the collection; with cumulative, the SDK
+// repeats its last point.
+const deltaExporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
+const deltaReader = new PeriodicExportingMetricReader({ exporter: deltaExporter, exportIntervalMillis: 3_600_000 });
+const meterProvider = new MeterProvider({ readers: [reader, deltaReader] });
 const contextManager = new AsyncLocalStorageContextManager();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
 
-/** Every metric point collected now, cumulative since the meter provider started. */
-async function collect(): Promise<MetricPoint[]> {
-  metricExporter.reset();
-  await reader.forceFlush();
-  return toMetricPoints(metricExporter.getMetrics());
+/** Every metric point collected now, cumulative since the meter provider started (or, `delta`, since the last delta). */
+async function collect(temporality: 'cumulative' | 'delta' = 'cumulative'): Promise<MetricPoint[]> {
+  const [exporter, from] = temporality === 'delta' ? [deltaExporter, deltaReader] : [metricExporter, reader];
+  exporter.reset();
+  await from.forceFlush();
+  return toMetricPoints(exporter.getMetrics());
 }
 
 let server: LoopsCompatibleServer;
 const apps: LoopsTestingApp[] = [];
 
-async function boot(options: Parameters<typeof createLoopsTestingApp>[1] = {}): Promise<LoopsTestingApp> {
-  const testing = await createLoopsTestingApp(server, options);
+async function boot(
+  options: Parameters<typeof createLoopsTestingApp>[1] = {},
+  metadata: Parameters<typeof createLoopsTestingApp>[2] = {},
+): Promise<LoopsTestingApp> {
+  const testing = await createLoopsTestingApp(server, options, metadata);
   apps.push(testing);
   return testing;
 }
@@ -344,6 +352,38 @@ describe('queue gauges', () => {
     apps.splice(apps.indexOf(testing), 1);
     await collect();
     expect(asked).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('the rate-limit gauge', () => {
+  /** Transport for an app whose sends are each answered 200 with the next of `remaining` as x-ratelimit-remaining. */
+  function answering(remaining: string[]) {
+    let answer = 0;
+    return () => ({
+      send: () =>
+        Promise.resolve({
+          status: 200,
+          headers: { 'x-ratelimit-remaining': remaining[answer++] },
+          body: { success: true },
+        }),
+    });
+  }
+
+  it('keeps the last well-formed value when Loops sends a malformed one', async () => {
+    // A proxy's header, or a list, must not turn the gauge into NaN.
+    const { loops } = await boot({}, { transport: answering(['7', 'n/a']) });
+    await loops.sendEvent({ eventName: 'signup', userId: 'u1' });
+    await loops.sendEvent({ eventName: 'signup', userId: 'u2' });
+    expect(pointValue(await collect(), 'loops.ratelimit.remaining')).toBe(7);
+  });
+
+  it('is no longer reported by a closed app', async () => {
+    const testing = await boot({}, { transport: answering(['5']) });
+    await testing.loops.sendEvent({ eventName: 'signup', userId: 'u3' });
+    expect(pointValue(await collect('delta'), 'loops.ratelimit.remaining')).toBe(5);
+    await testing.app.close();
+    apps.splice(apps.indexOf(testing), 1);
+    expect(pointValue(await collect('delta'), 'loops.ratelimit.remaining')).toBeUndefined();
   });
 });
 
