@@ -1,12 +1,15 @@
+import { getEventListeners } from 'node:events';
 import { firstValueFrom, toArray } from 'rxjs';
 import {
   LoopsApiError,
   LoopsAuthError,
+  LoopsContactsService,
   type LoopsDeliveryOutcome,
   type LoopsFailedOutcome,
   LoopsNetworkError,
   LoopsQueueFullError,
   LoopsShutdownError,
+  LoopsTransactionalService,
   LoopsValidationError,
   type SendEventInput,
 } from '../lib';
@@ -535,6 +538,40 @@ describe('sendTimeoutMs', () => {
     await until(() => server.eventRequests().length === 1, 'the request in flight');
     controller.abort();
     await expect(sending).rejects.toMatchObject({ code: 'ABORT_ERR' });
+  });
+});
+
+describe('one AbortSignal of the app shared by many sends', () => {
+  /** Node 20's record, on a signal, of the signals AbortSignal.any made from it, which it never forgets. */
+  function derivedSignalsKeptBy(signal: AbortSignal): number {
+    const symbol = Object.getOwnPropertySymbols(signal).find((s) => s.description === 'kDependantSignals');
+    return symbol ? ((signal as unknown as Record<symbol, Set<unknown> | undefined>)[symbol]?.size ?? 0) : 0;
+  }
+
+  it('keeps nothing of the sends once they settled: a long-lived signal does not grow with traffic', async () => {
+    const { app, loops } = await boot();
+    const { signal } = new AbortController();
+    await loops.sendEvent(event, { signal });
+    await app.get(LoopsTransactionalService).send({ transactionalId: 'welcome', email: 'ada@example.com' }, { signal });
+    await app.get(LoopsContactsService).updateContact({ email: 'ada@example.com' }, { signal });
+    expect(derivedSignalsKeptBy(signal)).toBe(0);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  it('cancels every send in flight when it aborts, through one listener however many sends follow it', async () => {
+    const { loops } = await boot({ queue: { concurrency: 20 } });
+    server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+    const controller = new AbortController();
+    const sends = Array.from({ length: 20 }, (_, index) =>
+      loops
+        .sendEvent({ ...event, userId: `u${index}` }, { signal: controller.signal })
+        .catch((error: unknown) => error),
+    );
+    await until(() => server.eventRequests().length === 20, 'twenty requests in flight');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    for (const error of await Promise.all(sends)) expect(error).toMatchObject({ code: 'ABORT_ERR' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import type { LoopsError } from '../errors/loops.error';
+import { abortWith } from '../utils/abort-with';
 
 /** How a send that did not succeed ended. */
 interface Failure {
@@ -28,14 +29,19 @@ export async function sendWithin<TResult extends { ok: true } | Failure>(
   run: (signal: AbortSignal, giveUpAt: number) => Promise<TResult>,
 ): Promise<Extract<TResult, { ok: true }>> {
   const giveUpAt = performance.now() + sendTimeoutMs;
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), sendTimeoutMs);
-  const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
+  // Aborted at the deadline, or with the caller's signal (its reason kept).
+  const stop = new AbortController();
+  let outOfTime = false;
+  const timer = setTimeout(() => {
+    outOfTime = true;
+    stop.abort();
+  }, sendTimeoutMs);
+  const unfollow = callerSignal ? abortWith(callerSignal, stop) : () => undefined;
   try {
-    const result: { ok: true } | Failure = await run(signal, giveUpAt);
+    const result: { ok: true } | Failure = await run(stop.signal, giveUpAt);
     if (result.ok) return result as Extract<TResult, { ok: true }>;
     let error = result.error;
-    if ((deadline.signal.aborted || result.outOfTime) && !callerSignal?.aborted) {
+    if ((outOfTime || result.outOfTime) && !callerSignal?.aborted) {
       error = new LoopsNetworkError(
         `Loops did not ${what} within sendTimeoutMs (${sendTimeoutMs} ms)`,
         'ETIMEDOUT',
@@ -47,5 +53,6 @@ export async function sendWithin<TResult extends { ok: true } | Failure>(
     throw error;
   } finally {
     clearTimeout(timer);
+    unfollow();
   }
 }
