@@ -5,6 +5,7 @@
  */
 import { Controller, INestApplication, Injectable, Post, type Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { getEventListeners } from 'node:events';
 import request from 'supertest';
 import {
   EmitLoopsEvent,
@@ -17,6 +18,7 @@ import {
   LoopsNetworkError,
   LoopsRateLimitError,
   LoopsRateLimiter,
+  LoopsSender,
   LoopsTransactionalService,
   LoopsTransport,
   type LoopsTransportResponse,
@@ -25,6 +27,7 @@ import { CapturingLogger } from './support/capturing-logger';
 import { LoopsCompatibleServer } from './support/loops-server';
 import { ArrayQueue } from './support/array-queue';
 import { TEST_API_KEY } from './support/loops-testing-app';
+import { until } from './support/until';
 
 /** A limiter of the app's own that lets everything through and counts what it let through. */
 @Injectable()
@@ -292,6 +295,29 @@ it("the API key check through a limiter of the app's own that throws once the re
     app = undefined;
     await limited.close();
   }
+});
+
+it("a queue of the app's own handing one signal to many deliveries at once: one listener on it, all cut short with it", async () => {
+  const booted = await boot([], 'forRoot', { rateLimit: { requestsPerSecond: 100 } });
+  const sender = booted.get(LoopsSender);
+  server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+  const stopping = new AbortController();
+  const deliveries = Array.from({ length: 20 }, (_, index) => {
+    const body = JSON.stringify({ eventName: 'signup', userId: `u${index}` });
+    return sender.deliver(
+      { kind: 'event', eventName: 'signup', idempotencyKey: `k${index}`, keyChosenByCaller: false, body },
+      stopping.signal,
+    );
+  });
+  await until(() => server.requests.length === 20, 'twenty requests in flight');
+  // Each delivery listens through a signal of its own: Node would warn of a leak past ten on the app's.
+  expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(1);
+  stopping.abort();
+  const results = await Promise.all(deliveries);
+  expect(results.map((result) => result.ok || (result.error as LoopsNetworkError).code)).toEqual(
+    Array(20).fill('ABORT_ERR'),
+  );
+  expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
 });
 
 it("a limiter of the app's own that grants no release function fails the send before any request, saying so", async () => {

@@ -7,6 +7,7 @@ import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from '../loops-opti
 import { LoopsTelemetry } from '../telemetry/loops-telemetry';
 import { LoopsTransport, type LoopsTransportResponse } from '../transport/loops-transport';
 import { abortableSleep } from '../utils/abortable-sleep';
+import { abortWith } from '../utils/abort-with';
 import { redactJson, redactText } from '../utils/redact';
 import { networkErrorFrom } from '../transport/network-error-from';
 import { readEventBody } from '../loops-event-body';
@@ -83,7 +84,7 @@ export class LoopsSender {
     if (this.options.dryRun) {
       return Promise.resolve({ ok: true, attempts: 0, deduplicated: false, dryRun: this.logDryRun(event) });
     }
-    return this.retrying((earlier) => this.attempt(event, earlier, signal), signal, giveUpAt);
+    return following(signal, (own) => this.retrying((earlier) => this.attempt(event, earlier, own), own, giveUpAt));
   }
 
   /**
@@ -100,17 +101,19 @@ export class LoopsSender {
     }
     let value: T | undefined;
     const url = `${this.options.baseUrl}${call.path}`;
-    const result = await this.retrying(
-      async (earlier): Promise<AttemptResult> => {
-        const exchanged = await this.exchange({ method: call.method, url, body: call.body }, signal);
-        if (!('status' in exchanged)) return exchanged;
-        const verdict = call.judge(exchanged, this.details(exchanged), earlier);
-        if (verdict.outcome !== 'accepted') return verdict;
-        value = verdict.value;
-        return { outcome: 'accepted', deduplicated: false };
-      },
-      signal,
-      giveUpAt,
+    const result = await following(signal, (own) =>
+      this.retrying(
+        async (earlier): Promise<AttemptResult> => {
+          const exchanged = await this.exchange({ method: call.method, url, body: call.body }, own);
+          if (!('status' in exchanged)) return exchanged;
+          const verdict = call.judge(exchanged, this.details(exchanged), earlier);
+          if (verdict.outcome !== 'accepted') return verdict;
+          value = verdict.value;
+          return { outcome: 'accepted', deduplicated: false };
+        },
+        own,
+        giveUpAt,
+      ),
     );
     return result.ok ? { ok: true, value: value as T, attempts: result.attempts, dryRun: false } : result;
   }
@@ -310,6 +313,25 @@ function describeTransactionalShape(body: string): string {
     parts.push(`attachments ${attachments.map((file) => `${file.filename} (${file.contentType})`).join(', ')}`);
   }
   return parts.join(', ');
+}
+
+/**
+ * `work` with a signal of its own that aborts with `signal`. The waits and requests of a delivery each listen to the
+ * signal they are given; the caller's gets one listener however many deliveries it is handed at once (a queue of the
+ * app's own may pass one signal to all of them), where Node warns of a leak past ten.
+ */
+async function following<T>(
+  signal: AbortSignal | undefined,
+  work: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  if (!signal) return work(undefined);
+  const own = new AbortController();
+  const unfollow = abortWith(signal, own);
+  try {
+    return await work(own.signal);
+  } finally {
+    unfollow();
+  }
 }
 
 /** What a `LoopsTransport` must resolve to; one of the app's own, unchecked by types, may not. */
