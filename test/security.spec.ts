@@ -397,9 +397,24 @@ describe('the API key and email addresses stay out of logs and errors', () => {
     }
   }
 
+  /** One that keeps the contract, a LoopsNetworkError when no answer came, with its HTTP client's error as cause. */
+  @Injectable()
+  class ContractTransport extends LoopsTransport {
+    private readonly plain = new PlainAxiosTransport();
+
+    async send(request: LoopsTransportRequest): Promise<LoopsTransportResponse> {
+      try {
+        return await this.plain.send(request);
+      } catch (error) {
+        throw new LoopsNetworkError('No answer from the gateway', (error as { code?: string }).code, error);
+      }
+    }
+  }
+
   it.each([
     ["its HTTP client's error, the request's config in it", PlainAxiosTransport, 'ECONNREFUSED'],
     ['an error quoting the headers', QuotingTransport, 'Bearer [redacted]'],
+    ["a LoopsNetworkError, its HTTP client's error as cause", ContractTransport, 'No answer from the gateway'],
   ])("a transport of the app's own rejecting with %s: the key is not kept", async (_what, transport, kept) => {
     const gone = await LoopsCompatibleServer.start();
     await gone.close();

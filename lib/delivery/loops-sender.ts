@@ -278,7 +278,7 @@ export class LoopsSender {
 
   /** What kept an attempt from an answer (the limiter's or the transport's error), the key out of its reach. */
   private toLoopsError(error: unknown): LoopsError {
-    if (error instanceof LoopsError) return error;
+    if (error instanceof LoopsError && !(error instanceof LoopsNetworkError)) return error;
     return networkErrorFrom(error, this.options.apiKey, 'Sending to Loops failed');
   }
 }
