@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { defineLoopsEvents, LoopsConfigurationError, type LoopsModuleOptions } from '../lib';
+import { defineLoopsEvents, LoopsConfigurationError, type LoopsModuleOptions, LoopsRateLimiter } from '../lib';
 import { createLoopsTestingApp, type LoopsTestingApp } from './support/loops-testing-app';
 import { LoopsCompatibleServer } from './support/loops-server';
 
@@ -41,7 +41,7 @@ afterEach(async () => {
   logLines.length = 0;
 });
 
-async function boot(options: Partial<LoopsModuleOptions>): Promise<LoopsTestingApp> {
+async function boot(options: Parameters<typeof createLoopsTestingApp>[1]): Promise<LoopsTestingApp> {
   testing = await createLoopsTestingApp(server, { apiKey: KEY, catalog, ...options });
   logLines.push(...testing.logger.texts());
   return testing;
@@ -172,20 +172,53 @@ describe("verify: 'error'", () => {
 });
 
 describe('verify and the rate limit', () => {
-  it("a read whose answer leaves nothing of Loops' window holds the next request back, as any answer does", async () => {
+  /** A server that admits exactly verify's reads in a second: the last one is answered x-ratelimit-remaining: 0. */
+  async function serverFullAfterVerify(): Promise<number> {
     await boot({ verify: 'warn' });
     const reads = server.requests.length;
     await testing?.app.close();
     testing = undefined;
     await server.close();
-    // Exactly the boot's reads a second: the last one is answered x-ratelimit-remaining: 0.
     server = await LoopsCompatibleServer.start({ apiKey: KEY, teamName: 'Acme', rateLimitPerSecond: reads });
     server.account.seed(matchingAccount);
+    return reads;
+  }
+
+  it("a read whose answer leaves nothing of Loops' window holds the next request back, as any answer does", async () => {
+    const reads = await serverFullAfterVerify();
 
     // The module's own limiter, at Loops' 10 a second: it would let the send go at once.
     const { loops } = await boot({ verify: 'warn', rateLimit: {} });
     await loops.sendEvent({ eventName: 'signup', email: 'ada@example.com', eventProperties: { plan: 'pro' } });
 
     expect(server.requests.map((request) => request.status)).toEqual(Array(reads + 1).fill(200));
+  });
+
+  it("a limiter of the app's own that throws once a read is done: the account is checked all the same, and it is logged", async () => {
+    /** Its store gone once a slot is granted: release and pauseFor throw. */
+    class ThrowingAfterGrantLimiter extends LoopsRateLimiter {
+      async acquire(): Promise<() => void> {
+        return () => {
+          throw new Error('limiter store unreachable');
+        };
+      }
+
+      pauseFor(): void {
+        throw new Error('limiter store unreachable');
+      }
+    }
+    const reads = await serverFullAfterVerify();
+
+    const { logger } = await boot({
+      verify: 'error',
+      extraProviders: [{ provide: LoopsRateLimiter, useClass: ThrowingAfterGrantLimiter }],
+    });
+
+    expect(logger.texts('log')).toContain(
+      'Loops key and event catalog checked against the account of team "Acme" LoopsModule',
+    );
+    const failures = logger.texts('error');
+    expect(failures.filter((line) => line.includes("rate limiter's release failed"))).toHaveLength(reads);
+    expect(failures.filter((line) => line.includes("rate limiter's pauseFor failed"))).toHaveLength(1);
   });
 });

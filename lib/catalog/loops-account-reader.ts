@@ -1,11 +1,12 @@
 import { RATE_LIMIT_WINDOW_MS, usedUpRateLimitWindow } from '../delivery/backoff';
 import type { LoopsRateLimiter } from '../delivery/loops-rate-limiter';
 import { acquireSlot } from '../delivery/acquire-slot';
+import { tellLimiter } from '../delivery/tell-limiter';
 import { LoopsApiError } from '../errors/loops-api.error';
 import { LoopsAuthError } from '../errors/loops-auth.error';
 import { LoopsNetworkError } from '../errors/loops-network.error';
 import { LoopsRateLimitError } from '../errors/loops-rate-limit.error';
-import { LoopsError } from '../errors/loops.error';
+import type { LoopsLog } from '../logging/loops-log';
 import type { LoopsTransport, LoopsTransportResponse } from '../transport/loops-transport';
 import { networkErrorFrom } from '../transport/network-error-from';
 import { abortableSleep } from '../utils/abortable-sleep';
@@ -46,8 +47,11 @@ export interface LoopsAccountReaderOptions {
   baseUrl: string;
   apiKey: string;
   transport: LoopsTransport;
-  /** Holds the reads to Loops' rate limit; none when absent. */
-  limiter?: LoopsRateLimiter;
+  /**
+   * Holds the reads to Loops' rate limit, none when absent; `log` is told when a limiter of the app's own fails once a
+   * read is done (the answer stands).
+   */
+  limiter?: { limiter: LoopsRateLimiter; log: Pick<LoopsLog, 'write'> };
   /** Time limit of each request. */
   timeoutMs: number;
   /** Cancels every request, waits included. */
@@ -173,7 +177,10 @@ export class LoopsAccountReader {
       }
       const { status, headers } = response;
       // As for every request of the module: none left in Loops' window holds the next ones back, whoever sends them.
-      if (usedUpRateLimitWindow(response)) this.options.limiter?.pauseFor(RATE_LIMIT_WINDOW_MS);
+      const paced = this.options.limiter;
+      if (paced && usedUpRateLimitWindow(response)) {
+        tellLimiter(paced.log, 'pauseFor', () => paced.limiter.pauseFor(RATE_LIMIT_WINDOW_MS));
+      }
       if (status >= 200 && status < 300) return response.body;
       const details = { status, body: this.redactedMessage(response) };
       if (status === 401 || status === 403) throw new LoopsAuthError(details);
@@ -204,11 +211,11 @@ export class LoopsAccountReader {
     const { baseUrl, apiKey, transport, limiter, timeoutMs, signal } = this.options;
     const what = `GET ${path.split('?')[0]}`;
     if (signal?.aborted) throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', signal.reason);
-    const release = limiter
-      ? await acquireSlot(limiter, signal).catch((reason: unknown) => {
+    const slot = limiter
+      ? await acquireSlot(limiter.limiter, signal).catch((reason: unknown) => {
           throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', reason);
         })
-      : () => undefined;
+      : undefined;
     try {
       return await attemptWithin(
         transport,
@@ -223,9 +230,9 @@ export class LoopsAccountReader {
       );
     } catch (error) {
       if (signal?.aborted) throw new LoopsNetworkError(`${what} was cancelled`, 'ABORT_ERR', signal.reason);
-      throw error instanceof LoopsError ? error : networkErrorFrom(error, apiKey, `${what} failed`);
+      throw networkErrorFrom(error, apiKey, `${what} failed`);
     } finally {
-      release();
+      if (limiter && slot) tellLimiter(limiter.log, 'release', slot);
     }
   }
 

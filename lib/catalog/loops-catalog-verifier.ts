@@ -67,7 +67,7 @@ export class LoopsCatalogVerifier implements OnModuleInit {
       apiKey,
       transport: this.transport,
       // The module's limiter: these reads count against the team's limit like every send.
-      limiter: this.limiter,
+      limiter: { limiter: this.limiter, log: this.log },
       timeoutMs: verify.timeoutMs,
       signal,
     });

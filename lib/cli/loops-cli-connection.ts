@@ -32,7 +32,8 @@ export function connectFromEnv(
     apiKey,
     baseUrl,
     transport,
-    limiter: new MemoryRateLimiter(REQUESTS_PER_SECOND),
+    // The commands' own limiter, which never fails: nothing to log.
+    limiter: { limiter: new MemoryRateLimiter(REQUESTS_PER_SECOND), log: { write: () => undefined } },
     timeoutMs: REQUEST_TIMEOUT_MS,
   });
   return { baseUrl, reader };

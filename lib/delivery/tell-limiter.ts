@@ -4,7 +4,7 @@ import type { LoopsLog } from '../logging/loops-log';
  * Calls into the rate limiter once a request is done: a limiter of the app's own that throws then (its store gone,
  * say) must not turn the answer Loops gave into an error, so the failure is logged and the answer stands.
  */
-export function tellLimiter(log: LoopsLog, call: 'release' | 'pauseFor', run: () => void): void {
+export function tellLimiter(log: Pick<LoopsLog, 'write'>, call: 'release' | 'pauseFor', run: () => void): void {
   try {
     run();
   } catch (error) {
