@@ -7,10 +7,11 @@ import { LoopsTransport, LoopsTransportRequest, LoopsTransportResponse } from '.
 import { networkErrorFrom } from './network-error-from';
 
 /**
- * A send is answered with a few bytes, but a contact found carries every custom property (up to 1 000 of up to 500
- * characters): a MiB holds the largest. A hostile or broken server must not make us buffer more.
+ * A send is answered with a few bytes, but a contact found carries every custom property: up to 1 000, key and value
+ * each up to 500 characters as JSON, and up to 3 bytes a character in UTF-8, about 3 MB. A hostile or broken server
+ * must not make us buffer more.
  */
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Request settings that neither the `http` option nor the defaults of an app's axios instance may change: they
