@@ -51,10 +51,12 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(LOOPS_REDIS_CONNECTION) private readonly redis: RedisConnection | null,
   ) {
     this.deliveries$ = reporter.outcomes$.pipe(filter((outcome) => outcome.kind === 'event'));
-    telemetry.observeQueue(() => this.queueStatus());
   }
 
   async onModuleInit(): Promise<void> {
+    // Not in the constructor: an app whose compile fails after it would be left with a gauge that reads the queue
+    // (and, with BullMQ, opens a Redis connection nothing closes) at every collection.
+    this.telemetry.observeQueue(() => this.queueStatus());
     await this.background.start();
   }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { firstValueFrom, filter } from 'rxjs';
 import {
   LoopsApiError,
@@ -225,30 +224,21 @@ describeWithRedis('BullMQ delivery', () => {
         throw new Error('database unreachable');
       }
     }
-    const observer = new Redis(redis.connection);
-    const clients = async () =>
-      String(await observer.client('LIST'))
-        .trim()
-        .split('\n').length;
-    try {
-      const before = await clients();
-      const compiling = Test.createTestingModule({
-        imports: [
-          LoopsModule.forRoot({
-            apiKey: TEST_API_KEY,
-            baseUrl: server.baseUrl,
-            delivery: { queue: 'bullmq', connection: redis.connection, queueName },
-            webhooks: { secret: newWebhookSecret() },
-          }),
-        ],
-        providers: [Database],
-      }).compile();
-      await expect(compiling).rejects.toThrow('database unreachable');
-      // Long enough for a client made anyway to have connected: the loopback answers in well under a millisecond.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await clients()).toBe(before);
-    } finally {
-      observer.disconnect();
-    }
+    const before = await redis.connectedClients();
+    const compiling = Test.createTestingModule({
+      imports: [
+        LoopsModule.forRoot({
+          apiKey: TEST_API_KEY,
+          baseUrl: server.baseUrl,
+          delivery: { queue: 'bullmq', connection: redis.connection, queueName },
+          webhooks: { secret: newWebhookSecret() },
+        }),
+      ],
+      providers: [Database],
+    }).compile();
+    await expect(compiling).rejects.toThrow('database unreachable');
+    // Long enough for a client made anyway to have connected: the loopback answers in well under a millisecond.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await redis.connectedClients()).toBe(before);
   });
 });

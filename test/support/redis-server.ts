@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
 export interface RedisTestServerOptions {
   port?: number;
@@ -43,6 +44,20 @@ export class RedisTestServer {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** How many connections Redis has open now, besides the one that asks. */
+  async connectedClients(): Promise<number> {
+    const asking = new Redis(this.connection);
+    try {
+      return (
+        String(await asking.client('LIST'))
+          .trim()
+          .split('\n').length - 1
+      );
+    } finally {
+      asking.disconnect();
+    }
   }
 
   /** SIGKILL, as a crash: no save, connections cut. */
