@@ -597,13 +597,25 @@ describe('a hostile server cannot hurt the app', () => {
       expect(error).toBeInstanceOf(LoopsNetworkError);
     });
 
-    it('32 000 levels of arrays within the cap are parsed without blowing the stack', async () => {
-      hostile = await nestedAnswer(400, `${'['.repeat(32_000)}${']'.repeat(32_000)}`);
+    it('32 000 levels of arrays within the cap are kept as text, which a logger can print whole', async () => {
+      const text = `${'['.repeat(32_000)}${']'.repeat(32_000)}`;
+      hostile = await nestedAnswer(400, text);
       const testing = await boot(loopsServer, { baseUrl: hostile.baseUrl });
-      const error = await failureOf(testing.loops.sendEvent(event), { inspectFully: false });
+      const error = await failureOf(testing.loops.sendEvent(event));
       expect(error).toBeInstanceOf(LoopsApiError);
-      expect(error.message).toBe('Loops answered 400');
-      expect(Array.isArray((error as LoopsApiError).body)).toBe(true);
+      expect(error).toMatchObject({ message: 'Loops answered 400', body: undefined, rawBody: text });
+      // A logger that writes errors as JSON: parsed, this body would make JSON.stringify overflow the stack.
+      expect(() => JSON.stringify(error)).not.toThrow();
+    });
+
+    it("Loops' own nesting is parsed: a body 64 levels deep, brackets within its strings not counted", async () => {
+      // One escaped quote: a scan that took it for the string's end would count the brackets after it.
+      const message = JSON.stringify(`Deep "${'['.repeat(100)}${'{'.repeat(100)}`);
+      const nested = `${'{"a":'.repeat(63)}{"success":false,"message":${message}}${'}'.repeat(63)}`;
+      hostile = await nestedAnswer(400, nested);
+      const testing = await boot(loopsServer, { baseUrl: hostile.baseUrl });
+      const error = await failureOf(testing.loops.sendEvent(event));
+      expect(error).toMatchObject({ body: JSON.parse(nested), rawBody: undefined });
     });
 
     it('10 000 levels of objects, answering a background event', async () => {

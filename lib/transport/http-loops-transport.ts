@@ -110,11 +110,35 @@ function readHeaders(headers: Record<string, unknown>): Record<string, string | 
   return result;
 }
 
+/**
+ * Deeper than any answer of Loops. A body nested past it stays text: parsed, a hostile server's thousands of levels
+ * would make `JSON.stringify` of the error that carries them overflow the stack, in any logger that writes JSON.
+ */
+const MAX_JSON_DEPTH = 64;
+
 function parseBody(text: unknown): Pick<LoopsTransportResponse, 'body' | 'rawBody'> {
   if (typeof text !== 'string' || text === '') return {};
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return { rawBody: text };
   try {
     return { body: JSON.parse(text) as unknown };
   } catch {
     return { rawBody: text };
   }
+}
+
+/** Whether JSON text opens more than `limit` arrays or objects one within another; brackets in strings don't count. */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '[' || char === '{') {
+      if (++depth > limit) return true;
+    } else if (char === ']' || char === '}') depth--;
+  }
+  return false;
 }
