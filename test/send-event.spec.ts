@@ -3,6 +3,7 @@ import { LoopsClient } from 'loops';
 import {
   LoopsApiError,
   LoopsAuthError,
+  LoopsContactsService,
   LoopsEventsService,
   LoopsNetworkError,
   LoopsRateLimitError,
@@ -362,6 +363,17 @@ describe('wire format', () => {
     });
     await other.loops.sendEvent({ eventName: 'x', userId: 'u' });
     expect(server.requests[0].headers).toMatchObject({ authorization: `Bearer ${SECRET_KEY}`, 'x-extra': 'kept' });
+    await other.app.close();
+  });
+
+  it('does not let the http option add an Idempotency-Key: events carry their own, contact calls none', async () => {
+    const other = await createLoopsTestingApp(server, {
+      apiKey: SECRET_KEY,
+      http: { headers: { 'idempotency-key': 'app-wide' } },
+    });
+    const { idempotencyKey } = await other.loops.sendEvent({ eventName: 'x', userId: 'u' });
+    await other.app.get(LoopsContactsService).updateContact({ userId: 'u', properties: { plan: 'pro' } });
+    expect(server.requests.map((request) => request.headers['idempotency-key'])).toEqual([idempotencyKey, undefined]);
     await other.app.close();
   });
 });

@@ -14,6 +14,12 @@ import { networkErrorFrom } from './network-error-from';
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /**
+ * Headers only the module sets: the key, and the idempotency key that only sends carry (an app's default would go
+ * out on contact calls, where Loops documents none).
+ */
+const MODULE_HEADERS = new Set(['authorization', 'idempotency-key']);
+
+/**
  * Request settings that neither the `http` option nor the defaults of an app's axios instance may change: they
  * keep the URL, the body and `Authorization` ours, and the rules below in force.
  */
@@ -50,7 +56,7 @@ const FIXED_CONFIG: AxiosRequestConfig = {
 @Injectable()
 export class HttpLoopsTransport extends LoopsTransport {
   private readonly axios: LoopsAxiosInstance;
-  /** The app's `http` option, less any `Authorization` header. */
+  /** The app's `http` option, less the headers only the module sets. */
   private readonly extraConfig: AxiosRequestConfig & { headers: Record<string, string> };
   private readonly apiKey: string;
 
@@ -60,7 +66,7 @@ export class HttpLoopsTransport extends LoopsTransport {
     this.apiKey = options.apiKey;
     const { headers, ...rest } = options.http;
     const appHeaders = Object.entries((headers ?? {}) as Record<string, string>).filter(
-      ([name]) => name.toLowerCase() !== 'authorization',
+      ([name]) => !MODULE_HEADERS.has(name.toLowerCase()),
     );
     this.extraConfig = { ...rest, headers: Object.fromEntries(appHeaders) };
   }
