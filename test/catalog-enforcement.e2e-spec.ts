@@ -84,6 +84,20 @@ describe('sends checked against the catalog', () => {
       ],
     ],
     [
+      'an event name in another case, however many letters differ',
+      { eventName: 'ACCOUNTDELETED', userId: 'u1' },
+      [
+        'eventName catalogEvent: eventName "ACCOUNTDELETED" is not in the event catalog (did you mean "accountDeleted"?); Loops would create it as a new event that no workflow listens to',
+      ],
+    ],
+    [
+      'an event name three edits from any declared one, which is not taken for a typo',
+      { eventName: 'sig', userId: 'u1' },
+      [
+        'eventName catalogEvent: eventName "sig" is not in the event catalog; Loops would create it as a new event that no workflow listens to',
+      ],
+    ],
+    [
       'an undeclared property, which also leaves a required one out',
       { ...signup, eventProperties: { plam: 'pro', seats: 3, trial: true, trialEndsAt: '2026-12-01' } },
       [
@@ -273,6 +287,15 @@ describe("catalogViolations: 'warn'", () => {
       expect.stringMatching(/\(sent anyway\): contactProperties\.company is not a contact property/),
       expect.stringMatching(/\(sent anyway\): contactProperties\.compny is not a contact property/),
     ]);
+  });
+
+  it('remembers at most 1,000 problems: past that it starts over, and logs an old one again', async () => {
+    const { loops, logger } = await start({ catalogViolations: 'warn', dryRun: true, logLevels: { dryRun: false } });
+    const send = (index: number) => loops.sendEvent({ eventName: `unknown${index}`, userId: 'u1' });
+    for (let index = 0; index <= 1_000; index++) await send(index);
+    await send(0);
+    expect(logger.texts('warn').filter((line) => line.includes('"unknown0"'))).toHaveLength(2);
+    expect(logger.texts('warn').filter((line) => line.includes('"unknown1"'))).toHaveLength(1);
   });
 });
 

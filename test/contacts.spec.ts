@@ -399,6 +399,7 @@ describe('validation and the catalog, before any request', () => {
       'properties.plna catalogContactProperty',
       'mailingLists.cl_other catalogMailingList',
     ]);
+    expect(error.message).toMatch(/^Invalid Loops contact: properties\.plna is not a contact property/);
     expect(error.message).toContain('did you mean "plan"');
     expect(server.requests).toEqual([]);
 

@@ -181,6 +181,19 @@ describe('retries', () => {
     expect(server.eventRequests()).toHaveLength(1);
   });
 
+  it("the caller's AbortSignal: the reason it aborts with is the error's cause", async () => {
+    const { loops } = await boot({ retry: { attempts: 5, minDelayMs: 5_000, maxDelayMs: 5_000 } });
+    server.respondWith(() => ({ kind: 'status', status: 503 }));
+    const controller = new AbortController();
+    const sending = loops.sendEvent(event, { signal: controller.signal });
+    await until(() => server.eventRequests().length === 1, 'the first attempt');
+    const reason = new Error('the user left');
+    controller.abort(reason);
+    const error = await sending.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LoopsNetworkError);
+    expect(error).toMatchObject({ code: 'ABORT_ERR', cause: reason });
+  });
+
   it("the caller's AbortSignal cutting the last attempt short is ABORT_ERR, as when it cuts a wait", async () => {
     // With no attempt left, the abort must still read as the caller's (README), not as the transport's own.
     const { loops } = await boot({ retry: false, timeoutMs: 10_000 });

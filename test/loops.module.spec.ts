@@ -5,10 +5,13 @@ import {
   InjectLoopsOptions,
   LOOPS_MODULE_OPTIONS,
   LoopsConfigurationError,
+  LoopsContactsService,
+  LoopsEventInterceptor,
   LoopsEventsService,
   LoopsModule,
   type LoopsModuleOptions,
   type LoopsOptionsFactory,
+  LoopsTransactionalService,
 } from '../lib';
 import { LOOPS_RESOLVED_OPTIONS } from '../lib/loops-options';
 import { loadOptionalPeer } from '../lib/utils/load-optional-peer';
@@ -132,6 +135,27 @@ describe('LoopsModule', () => {
     it('is global by default: a module that never imports it can inject the service', async () => {
       const moduleRef = await compile([LoopsModule.forRoot({ apiKey: 'k' }), FeatureModule]);
       expect(moduleRef.get(FeatureController).loops).toBeInstanceOf(LoopsEventsService);
+      await moduleRef.close();
+    });
+
+    it('exports every service an app injects: events, transactional emails, contacts, the interceptor', async () => {
+      @Injectable()
+      class Signups {
+        constructor(
+          @Inject(LoopsEventsService) readonly events: LoopsEventsService,
+          @Inject(LoopsTransactionalService) readonly transactional: LoopsTransactionalService,
+          @Inject(LoopsContactsService) readonly contacts: LoopsContactsService,
+          @Inject(LoopsEventInterceptor) readonly interceptor: LoopsEventInterceptor,
+        ) {}
+      }
+      @Module({ providers: [Signups] })
+      class SignupsModule {}
+
+      const moduleRef = await compile([LoopsModule.forRoot({ apiKey: 'k' }), SignupsModule]);
+      const signups = moduleRef.get(Signups);
+      expect(signups.contacts).toBeInstanceOf(LoopsContactsService);
+      expect(signups.transactional).toBeInstanceOf(LoopsTransactionalService);
+      expect(signups.interceptor).toBeInstanceOf(LoopsEventInterceptor);
       await moduleRef.close();
     });
 

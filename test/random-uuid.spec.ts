@@ -11,6 +11,19 @@ describe('randomUuid, the generated idempotency key', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('takes fresh random bytes for each key: none repeats a run of bytes of the key before it', () => {
+    // Any 5 bytes of a key against any 5 of the previous one: 144 pairs of 40 random bits, equal by chance about never.
+    const runs = (key: string) => {
+      const bytes = Buffer.from(key.replace(/-/g, ''), 'hex');
+      return Array.from({ length: 12 }, (_, at) => bytes.subarray(at, at + 5).toString('hex'));
+    };
+    const repeated = keys.slice(1).filter((key, index) => {
+      const before = new Set(runs(keys[index]));
+      return runs(key).some((run) => before.has(run));
+    });
+    expect(repeated).toEqual([]);
+  });
+
   const randomPositions = [...keys[0]].flatMap((character, at) =>
     character === '-' || at === 14 || at === 19 ? [] : [at],
   );

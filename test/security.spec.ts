@@ -353,6 +353,20 @@ describe('the API key and email addresses stay out of logs and errors', () => {
     expect(testing.logger.texts().join('\n')).not.toContain(SECRET);
   });
 
+  it('a server quoting the key twice in one message gets it into neither place', async () => {
+    const testing = await boot(loopsServer);
+    loopsServer.respondWith((req) => {
+      const authorization = String(req.headers.authorization);
+      return {
+        kind: 'status',
+        status: 400,
+        body: { success: false, message: `${authorization} is not ${authorization}` },
+      };
+    });
+    const error = await failureOf(testing.loops.sendEvent(event), { inspectFully: false });
+    expect(error.message).toContain('Bearer [redacted] is not Bearer [redacted]');
+  });
+
   it('a gateway echoing the header as an object key, or as a JSON string to a contact call: redacted all the same', async () => {
     const testing = await boot(loopsServer);
     const outcomes: unknown[] = [];

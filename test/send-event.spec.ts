@@ -356,6 +356,20 @@ describe('wire format', () => {
     await other.app.close();
   });
 
+  it('does not let the http option replace the idempotency key or the content type', async () => {
+    const other = await createLoopsTestingApp(server, {
+      apiKey: SECRET_KEY,
+      http: { headers: { 'Idempotency-Key': 'one-for-all', 'Content-Type': 'text/plain', 'X-Extra': 'kept' } },
+    });
+    const { idempotencyKey } = await other.loops.sendEvent({ eventName: 'x', userId: 'u' });
+    expect(server.requests[0].headers).toMatchObject({
+      'idempotency-key': idempotencyKey,
+      'content-type': expect.stringMatching(/^application\/json/),
+      'x-extra': 'kept',
+    });
+    await other.app.close();
+  });
+
   it('does not let the http option replace Authorization', async () => {
     const other = await createLoopsTestingApp(server, {
       apiKey: SECRET_KEY,

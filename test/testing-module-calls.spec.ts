@@ -68,6 +68,26 @@ describe('transactional emails', () => {
     );
   });
 
+  it('waitForTransactional waits for an email, not for an event of the same name', async () => {
+    const waiting = recorder.waitForTransactional('welcome', { timeoutMs: 100 });
+    await loops.sendEvent({ eventName: 'welcome', userId: 'u1' });
+    await expect(waiting).rejects.toThrow(
+      'No Loops transactional email "welcome" was sent within 100 ms (sent so far: welcome)',
+    );
+  });
+
+  it('clear() forgets the emails sent and their keys: the same key is accepted again', async () => {
+    await transactional.send({ transactionalId: 'welcome', email: 'ada@example.com' }, { idempotencyKey: 'k' });
+    recorder.clear();
+    expect(recorder.transactionalEmails).toEqual([]);
+    const again = await transactional.send(
+      { transactionalId: 'welcome', email: 'ada@example.com' },
+      { idempotencyKey: 'k' },
+    );
+    expect(again.deduplicated).toBe(false);
+    expect(recorder.transactionalSent('welcome')).toEqual([expect.objectContaining({ idempotencyKey: 'k' })]);
+  });
+
   it('waitForTransactional says what was sent when the email never comes', async () => {
     await loops.sendEvent({ eventName: 'signup', userId: 'u1' });
     await expect(recorder.waitForTransactional('welcome', { timeoutMs: 20 })).rejects.toThrow(
@@ -119,6 +139,28 @@ describe('contacts', () => {
     await transactional.send({ transactionalId: 'welcome', email: 'bob@example.com', addToAudience: true });
     expect(recorder.audience.all.map((contact) => contact.email)).toEqual(['bob@example.com', 'dee@example.com']);
     expect(recorder.events.map((event) => event.eventName)).toEqual(['signup', 'upgraded', 'login']);
+  });
+
+  it('clearing a built-in field keeps it as null, as Loops returns it; a custom one goes', async () => {
+    await contacts.createContact({ email: 'ada@example.com', properties: { firstName: 'Ada', plan: 'pro' } });
+    await contacts.updateContact({ email: 'ada@example.com', properties: { firstName: null, plan: null } });
+    const found = await contacts.findContact({ email: 'ada@example.com' });
+    expect(found).toMatchObject({ email: 'ada@example.com', firstName: null });
+    expect(found).not.toHaveProperty('plan');
+  });
+
+  it('a list set to false unsubscribes the contact from it', async () => {
+    await contacts.updateMailingLists({ email: 'ada@example.com' }, { news: true, offers: true });
+    await contacts.updateMailingLists({ email: 'ada@example.com' }, { news: false });
+    expect(recorder.audience.find({ email: 'ada@example.com' })?.mailingLists).toEqual({ offers: true });
+  });
+
+  it('audience.all and find hand out copies: changing one changes nothing in the audience', async () => {
+    await contacts.createContact({ email: 'ada@example.com', properties: { plan: 'pro' } });
+    recorder.audience.all[0].plan = 'changed';
+    const found = recorder.audience.find({ email: 'ada@example.com' });
+    if (found) found.plan = 'changed too';
+    expect(await contacts.findContact({ email: 'ada@example.com' })).toMatchObject({ plan: 'pro' });
   });
 
   it('an email and a userId of two different contacts: 400 for an event or an update, and nothing changes', async () => {

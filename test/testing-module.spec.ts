@@ -1,4 +1,4 @@
-import { Controller, INestApplication, Module, Param, Post } from '@nestjs/common';
+import { Controller, INestApplication, Inject, Injectable, Module, Param, Post } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -8,9 +8,11 @@ import {
   LoopsApiError,
   LoopsAuthError,
   LoopsBackgroundDelivery,
+  LoopsContactsService,
   LoopsEventsService,
   LoopsModule,
   LoopsNetworkError,
+  LoopsTransactionalService,
   LoopsValidationError,
 } from '../lib';
 import { LoopsTestingModule, LoopsTestRecorder } from '../lib/testing';
@@ -115,6 +117,22 @@ describe('LoopsTestingModule', () => {
     await expect(recorder.waitFor('welcome')).resolves.toMatchObject({ eventName: 'welcome' });
   });
 
+  it('waitFor resolves with the first of the events of that name already sent', async () => {
+    await loops.sendEvent({ eventName: 'welcome', userId: 'first' });
+    await loops.sendEvent({ eventName: 'welcome', userId: 'second' });
+    await expect(recorder.waitFor('welcome')).resolves.toMatchObject({ body: { userId: 'first' } });
+  });
+
+  it('waitFor waits up to a second by default, and resolves every waiter of the name', async () => {
+    const first = recorder.waitFor('late');
+    const second = recorder.waitFor('late');
+    setTimeout(() => loops.enqueueEvent({ eventName: 'late', userId: 'u1' }), 300);
+    await expect(Promise.all([first, second])).resolves.toEqual([
+      expect.objectContaining({ eventName: 'late', body: { eventName: 'late', userId: 'u1' } }),
+      expect.objectContaining({ eventName: 'late', body: { eventName: 'late', userId: 'u1' } }),
+    ]);
+  });
+
   it('waitFor rejects with a clear error when the event never comes', async () => {
     loops.enqueueEvent({ eventName: 'other', userId: 'u1' });
     await loops.flush();
@@ -194,6 +212,31 @@ describe('LoopsTestingModule', () => {
     await expect(moduleRef.get(LoopsEventsService).sendEvent({ eventName: 'a', userId: 'u' })).resolves.toMatchObject({
       attempts: 3,
     });
+    await moduleRef.close();
+  });
+});
+
+describe('a module that does not import it', () => {
+  it('injects every service it exports, as with LoopsModule: events, transactional emails, contacts, the recorder', async () => {
+    @Injectable()
+    class Signups {
+      constructor(
+        @Inject(LoopsEventsService) readonly events: LoopsEventsService,
+        @Inject(LoopsTransactionalService) readonly transactional: LoopsTransactionalService,
+        @Inject(LoopsContactsService) readonly contacts: LoopsContactsService,
+        @Inject(LoopsTestRecorder) readonly recorder: LoopsTestRecorder,
+      ) {}
+    }
+    @Module({ providers: [Signups] })
+    class SignupsModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [LoopsTestingModule.forRoot(), SignupsModule],
+    }).compile();
+    const signups = moduleRef.get(Signups);
+    expect(signups.contacts).toBeInstanceOf(LoopsContactsService);
+    expect(signups.transactional).toBeInstanceOf(LoopsTransactionalService);
+    expect(signups.events).toBe(moduleRef.get(LoopsEventsService));
     await moduleRef.close();
   });
 });

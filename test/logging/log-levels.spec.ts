@@ -154,7 +154,10 @@ describe('logLevels', () => {
         failed: levelOf(webhooks, 'handler FailingHandler.hardBounced failed'),
         unhandled: levelOf(webhooks, 'has no handler; acknowledged'),
       }).toEqual(expected);
-      // Masked, and in the webhooks' context.
+      // With its stack at error and fatal alike, masked, and in the webhooks' context.
+      if (expected.failed) {
+        expect(webhooks.logger.texts(expected.failed as never).join('\n')).toContain('at FailingHandler.hardBounced');
+      }
       expect(webhooks.logger.texts().join('\n')).not.toContain('grace.hopper@');
       expect(webhooks.logger.texts().find((text) => text.includes('Loops webhook refused'))).toContain('LoopsWebhooks');
     } finally {

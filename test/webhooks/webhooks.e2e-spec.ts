@@ -512,6 +512,20 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
       expect(ScopedBounces.runs).toBe(0);
     });
 
+    it('warns of a handler for a type Loops does not send, a misspelling most likely, but not of "*"', async () => {
+      @Injectable()
+      class Misspelt {
+        @OnLoopsWebhook('email.hardBounce')
+        hardBounce(): void {}
+      }
+      await boot({ providers: [RecordingHandlers, AuditTrail, Misspelt] });
+      expect(logger.texts('warn')).toEqual([
+        expect.stringContaining(
+          'Misspelt.hardBounce handles "email.hardBounce", which is not a Loops event type this version knows',
+        ),
+      ]);
+    });
+
     it('refuses to start when two handler classes share a name, but runs a class provided twice once', async () => {
       const bouncesClass = (): Type => {
         @Injectable()
@@ -552,6 +566,28 @@ describe.each(PLATFORMS)('Loops webhooks on %s', (platform) => {
       expect((await postLoopsWebhook(app, hardBounced(), sentAgo(90))).status).toBe(204);
       expect((await postLoopsWebhook(app, hardBounced(), sentAgo(-90))).status).toBe(204);
       expect(handlers.handled).toHaveLength(4);
+    });
+
+    it('takes a body of exactly maxBodyBytes, and refuses one byte more', async () => {
+      const body = JSON.stringify(hardBounced());
+      await boot({ webhooks: { maxBodyBytes: Buffer.byteLength(body) } });
+      const exact = signLoopsWebhook(body, { secret });
+      await http().post(PATH).set(exact.headers).send(body).expect(204);
+      const over = signLoopsWebhook(`${body} `, { secret });
+      await http().post(PATH).set(over.headers).send(`${body} `).expect(413);
+      expect(handlers.handled).toHaveLength(2);
+    });
+
+    it('reads the media type in any case, as HTTP has it', async () => {
+      await boot();
+      const body = JSON.stringify(hardBounced());
+      const signed = signLoopsWebhook(body, { secret });
+      await http()
+        .post(PATH)
+        .set({ ...signed.headers, 'content-type': 'Application/JSON; charset=utf-8' })
+        .send(body)
+        .expect(204);
+      expect(handlers.handled).toHaveLength(2);
     });
 
     it('refuses bodies over maxBodyBytes with 413 before verifying them', async () => {
