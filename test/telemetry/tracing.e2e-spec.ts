@@ -135,51 +135,55 @@ describe('traces and metrics with the OpenTelemetry SDK and HTTP instrumentation
     expectNoSecrets(spans, metrics);
   }, 60_000);
 
-  itWithRedis('through BullMQ: the context crosses Redis, and each job attempt is a send span with its request', async () => {
-    const redis = await RedisTestServer.start();
-    try {
-      const queueName = `loops-trace-${Math.random().toString(36).slice(2)}`;
-      const app = await startTracedApp({
-        delivery: { queue: 'bullmq', connection: redis.connection, queueName, lockDurationMs: 1_000 },
-      });
-      server.script({ kind: 'status', status: 503 }, { kind: 'status', status: 503 });
+  itWithRedis(
+    'through BullMQ: the context crosses Redis, and each job attempt is a send span with its request',
+    async () => {
+      const redis = await RedisTestServer.start();
+      try {
+        const queueName = `loops-trace-${Math.random().toString(36).slice(2)}`;
+        const app = await startTracedApp({
+          delivery: { queue: 'bullmq', connection: redis.connection, queueName, lockDurationMs: 1_000 },
+        });
+        server.script({ kind: 'status', status: 503 }, { kind: 'status', status: 503 });
 
-      await request(app.url).post('/accounts').send({ email: EMAIL }).expect(201);
-      const { spans, metrics } = await app.collect();
+        await request(app.url).post('/accounts').send({ email: EMAIL }).expect(201);
+        const { spans, metrics } = await app.collect();
 
-      const { sends } = backgroundTree(spans);
-      const byAttempt = [...sends].sort(
-        (a, b) => Number(a.attributes['loops.delivery.attempts']) - Number(b.attributes['loops.delivery.attempts']),
-      );
-      expect(byAttempt.map((span) => span.attributes)).toEqual(
-        [
-          ['retrying', 1, undefined],
-          ['retrying', 2, 1],
-          ['sent', 3, 2],
-        ].map(([outcome, attempts, resends]) => ({
-          'loops.event.name': 'signup',
-          'loops.event.idempotency_key': expect.any(String),
-          'loops.delivery.mode': 'bullmq',
-          'loops.delivery.outcome': outcome,
-          'loops.delivery.attempts': attempts,
-          ...(resends !== undefined && { 'http.request.resend_count': resends }),
-          ...(outcome === 'retrying' && { 'error.type': 'LoopsApiError' }),
-        })),
-      );
-      expect(byAttempt.map((span) => childrenOf(spans, span).map((child) => [child.kind, statusOf(child)]))).toEqual([
-        [['CLIENT', 503]],
-        [['CLIENT', 503]],
-        [['CLIENT', 200]],
-      ]);
-      expect(byAttempt.map((span) => span.status.code)).toEqual([2, 2, 0]);
+        const { sends } = backgroundTree(spans);
+        const byAttempt = [...sends].sort(
+          (a, b) => Number(a.attributes['loops.delivery.attempts']) - Number(b.attributes['loops.delivery.attempts']),
+        );
+        expect(byAttempt.map((span) => span.attributes)).toEqual(
+          [
+            ['retrying', 1, undefined],
+            ['retrying', 2, 1],
+            ['sent', 3, 2],
+          ].map(([outcome, attempts, resends]) => ({
+            'loops.event.name': 'signup',
+            'loops.event.idempotency_key': expect.any(String),
+            'loops.delivery.mode': 'bullmq',
+            'loops.delivery.outcome': outcome,
+            'loops.delivery.attempts': attempts,
+            ...(resends !== undefined && { 'http.request.resend_count': resends }),
+            ...(outcome === 'retrying' && { 'error.type': 'LoopsApiError' }),
+          })),
+        );
+        expect(byAttempt.map((span) => childrenOf(spans, span).map((child) => [child.kind, statusOf(child)]))).toEqual([
+          [['CLIENT', 503]],
+          [['CLIENT', 503]],
+          [['CLIENT', 200]],
+        ]);
+        expect(byAttempt.map((span) => span.status.code)).toEqual([2, 2, 0]);
 
-      expect(pointValue(metrics, 'loops.events.settled', { 'loops.delivery.mode': 'bullmq' })).toBe(1);
-      expect(pointValue(metrics, 'loops.requests.retried', { 'loops.delivery.mode': 'bullmq' })).toBe(2);
-      expectNoSecrets(spans, metrics);
-    } finally {
-      await redis.stop();
-    }
-  }, 60_000);
+        expect(pointValue(metrics, 'loops.events.settled', { 'loops.delivery.mode': 'bullmq' })).toBe(1);
+        expect(pointValue(metrics, 'loops.requests.retried', { 'loops.delivery.mode': 'bullmq' })).toBe(2);
+        expectNoSecrets(spans, metrics);
+      } finally {
+        await redis.stop();
+      }
+    },
+    60_000,
+  );
 
   it('awaited: the send span is a child of the request span, its HTTP client spans children of it', async () => {
     const app = await startTracedApp();
