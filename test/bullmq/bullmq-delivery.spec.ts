@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { firstValueFrom, filter } from 'rxjs';
 import {
   LoopsApiError,
@@ -79,6 +80,24 @@ describeWithRedis('BullMQ delivery', () => {
     );
     expect(server.maxInAnyWindow(1_000)).toBeLessThanOrEqual(2);
   }, 30_000);
+
+  it("keeps the rate limit under the delivery's prefix too: apps with other prefixes have limits of their own", async () => {
+    const prefix = `loops-${queueName}`;
+    const testing = await instance({
+      rateLimit: {},
+      delivery: { queue: 'bullmq', connection: redis.connection, queueName, prefix, lockDurationMs: 1_000 },
+    });
+    await testing.loops.enqueueEventAsync(event(1));
+    await testing.loops.flush();
+    const client = new Redis(redis.connection);
+    try {
+      expect(await client.keys(`${prefix}:${queueName}:rate-limit*`)).not.toEqual([]);
+      expect(await client.keys(`*${queueName}*`)).toEqual(expect.arrayContaining([`${prefix}:${queueName}:meta`]));
+      expect((await client.keys(`*${queueName}*`)).filter((key) => !key.startsWith(`${prefix}:`))).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
 
   it('enqueueing the same key twice makes one job and one delivery', async () => {
     const testing = await instance();
