@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { defineLoopsEvents, LoopsConfigurationError, type LoopsModuleOptions, LoopsRateLimiter } from '../lib';
 import { createLoopsTestingApp, type LoopsTestingApp } from './support/loops-testing-app';
 import { LoopsCompatibleServer } from './support/loops-server';
+import { ThrowingAfterGrantLimiter } from './support/throwing-after-grant-limiter';
 
 /** The `verify` option: the key and the catalog checked against the account while the app boots. */
 const KEY = 'sk_verify_do-not-log-0123456789';
@@ -195,18 +196,6 @@ describe('verify and the rate limit', () => {
   });
 
   it("a limiter of the app's own that throws once a read is done: the account is checked all the same, and it is logged", async () => {
-    /** Its store gone once a slot is granted: release and pauseFor throw. */
-    class ThrowingAfterGrantLimiter extends LoopsRateLimiter {
-      async acquire(): Promise<() => void> {
-        return () => {
-          throw new Error('limiter store unreachable');
-        };
-      }
-
-      pauseFor(): void {
-        throw new Error('limiter store unreachable');
-      }
-    }
     const reads = await serverFullAfterVerify();
 
     const { logger } = await boot({

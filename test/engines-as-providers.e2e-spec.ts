@@ -27,6 +27,7 @@ import { CapturingLogger } from './support/capturing-logger';
 import { LoopsCompatibleServer } from './support/loops-server';
 import { ArrayQueue } from './support/array-queue';
 import { TEST_API_KEY } from './support/loops-testing-app';
+import { ThrowingAfterGrantLimiter } from './support/throwing-after-grant-limiter';
 import { until } from './support/until';
 
 /** A limiter of the app's own that lets everything through and counts what it let through. */
@@ -75,20 +76,6 @@ class FailingAfterFirstLimiter extends LoopsRateLimiter {
   }
 
   pauseFor(): void {}
-}
-
-/** A limiter of the app's own whose store goes away once a slot is granted: its release and pauseFor throw. */
-@Injectable()
-class ThrowingAfterGrantLimiter extends LoopsRateLimiter {
-  async acquire(): Promise<() => void> {
-    return () => {
-      throw new Error('limiter store unreachable');
-    };
-  }
-
-  pauseFor(): void {
-    throw new Error('limiter store unreachable');
-  }
 }
 
 /** A limiter written in JavaScript, say, that resolves to no release function at all. */
