@@ -1,12 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { firstValueFrom, filter } from 'rxjs';
 import {
   LoopsApiError,
   type LoopsDeliveryOutcome,
-  LoopsModule,
   type LoopsFailedOutcome,
   type LoopsModuleOptions,
   LoopsQueueUnavailableError,
@@ -17,6 +14,7 @@ import { createLoopsTestingApp, type LoopsTestingApp, TEST_API_KEY } from '../su
 import { newWebhookSecret } from '../webhooks/support/webhook-test-app';
 import { LoopsCompatibleServer } from '../support/loops-server';
 import { RedisTestServer, freePort } from '../support/redis-server';
+import { compileFailingAfterLoops } from '../support/compile-failing-after-loops';
 import { describeWithRedis } from '../support/with-redis';
 
 const event = (index: number): SendEventInput => ({ eventName: 'bulk', userId: `user-${index}` });
@@ -237,25 +235,13 @@ describeWithRedis('BullMQ delivery', () => {
   }, 15_000);
 
   it("an app whose compile fails after the module's providers were built leaves no connection to Redis open", async () => {
-    @Injectable()
-    class Database {
-      constructor() {
-        throw new Error('database unreachable');
-      }
-    }
     const before = await redis.connectedClients();
-    const compiling = Test.createTestingModule({
-      imports: [
-        LoopsModule.forRoot({
-          apiKey: TEST_API_KEY,
-          baseUrl: server.baseUrl,
-          delivery: { queue: 'bullmq', connection: redis.connection, queueName },
-          webhooks: { secret: newWebhookSecret() },
-        }),
-      ],
-      providers: [Database],
-    }).compile();
-    await expect(compiling).rejects.toThrow('database unreachable');
+    await compileFailingAfterLoops({
+      apiKey: TEST_API_KEY,
+      baseUrl: server.baseUrl,
+      delivery: { queue: 'bullmq', connection: redis.connection, queueName },
+      webhooks: { secret: newWebhookSecret() },
+    });
     // Long enough for a client made anyway to have connected: the loopback answers in well under a millisecond.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await redis.connectedClients()).toBe(before);

@@ -11,14 +11,13 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Injectable } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoopsBackgroundDelivery, LoopsEventsService, LoopsModule, LoopsTransactionalService } from '../../lib';
+import { LoopsBackgroundDelivery, LoopsEventsService, LoopsTransactionalService } from '../../lib';
 import { MemoryBackgroundDelivery } from '../../lib/delivery/memory-background-delivery';
 import * as names from '../../lib/telemetry/telemetry-names';
 import { BullMqTestBed } from '../bullmq/support/bullmq-test-bed';
+import { compileFailingAfterLoops } from '../support/compile-failing-after-loops';
 import { describeWithRedis } from '../support/with-redis';
 import { ArrayQueue } from '../support/array-queue';
 import { LoopsCompatibleServer } from '../support/loops-server';
@@ -467,25 +466,12 @@ describeWithRedis('queue gauges with BullMQ', () => {
   }, 30_000);
 
   it('an app whose compile failed is not read at collection: no Redis connection is opened for it', async () => {
-    /** A provider of the app's, built after the module's service (it injects it), that fails. */
-    @Injectable()
-    class Database {
-      constructor(readonly loops: LoopsEventsService) {
-        throw new Error('database unreachable');
-      }
-    }
     const before = await redis.connectedClients();
-    const compiling = Test.createTestingModule({
-      imports: [
-        LoopsModule.forRoot({
-          apiKey: TEST_API_KEY,
-          baseUrl: server.baseUrl,
-          delivery: { queue: 'bullmq', connection: redis.connection, queueName: 'loops-failed-compile' },
-        }),
-      ],
-      providers: [Database],
-    }).compile();
-    await expect(compiling).rejects.toThrow('database unreachable');
+    await compileFailingAfterLoops({
+      apiKey: TEST_API_KEY,
+      baseUrl: server.baseUrl,
+      delivery: { queue: 'bullmq', connection: redis.connection, queueName: 'loops-failed-compile' },
+    });
     await collect();
     // Long enough for a client made anyway to have connected: the loopback answers in well under a millisecond.
     await new Promise((resolve) => setTimeout(resolve, 300));
