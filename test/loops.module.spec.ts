@@ -16,6 +16,7 @@ import {
 import { LOOPS_RESOLVED_OPTIONS } from '../lib/loops-options';
 import { loadOptionalPeer } from '../lib/utils/load-optional-peer';
 import { CapturingLogger } from './support/capturing-logger';
+import { resolveInAFeatureModule } from './support/resolve-in-a-feature-module';
 
 const SECRET_KEY = 'sk_live_do-not-print-me-0123456789';
 
@@ -139,23 +140,9 @@ describe('LoopsModule', () => {
     });
 
     it('exports every service an app injects: events, transactional emails, contacts, the interceptor', async () => {
-      @Injectable()
-      class Signups {
-        constructor(
-          @Inject(LoopsEventsService) readonly events: LoopsEventsService,
-          @Inject(LoopsTransactionalService) readonly transactional: LoopsTransactionalService,
-          @Inject(LoopsContactsService) readonly contacts: LoopsContactsService,
-          @Inject(LoopsEventInterceptor) readonly interceptor: LoopsEventInterceptor,
-        ) {}
-      }
-      @Module({ providers: [Signups] })
-      class SignupsModule {}
-
-      const moduleRef = await compile([LoopsModule.forRoot({ apiKey: 'k' }), SignupsModule]);
-      const signups = moduleRef.get(Signups);
-      expect(signups.contacts).toBeInstanceOf(LoopsContactsService);
-      expect(signups.transactional).toBeInstanceOf(LoopsTransactionalService);
-      expect(signups.interceptor).toBeInstanceOf(LoopsEventInterceptor);
+      const services = [LoopsEventsService, LoopsTransactionalService, LoopsContactsService, LoopsEventInterceptor];
+      const { resolved, moduleRef } = await resolveInAFeatureModule(LoopsModule.forRoot({ apiKey: 'k' }), services);
+      resolved.forEach((service, index) => expect(service).toBeInstanceOf(services[index]));
       await moduleRef.close();
     });
 

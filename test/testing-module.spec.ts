@@ -1,4 +1,4 @@
-import { Controller, INestApplication, Inject, Injectable, Module, Param, Post } from '@nestjs/common';
+import { Controller, INestApplication, Module, Param, Post } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -17,6 +17,7 @@ import {
 } from '../lib';
 import { LoopsTestingModule, LoopsTestRecorder } from '../lib/testing';
 import { ArrayQueue } from './support/array-queue';
+import { resolveInAFeatureModule } from './support/resolve-in-a-feature-module';
 
 @Controller('accounts')
 class AccountsController {
@@ -218,25 +219,10 @@ describe('LoopsTestingModule', () => {
 
 describe('a module that does not import it', () => {
   it('injects every service it exports, as with LoopsModule: events, transactional emails, contacts, the recorder', async () => {
-    @Injectable()
-    class Signups {
-      constructor(
-        @Inject(LoopsEventsService) readonly events: LoopsEventsService,
-        @Inject(LoopsTransactionalService) readonly transactional: LoopsTransactionalService,
-        @Inject(LoopsContactsService) readonly contacts: LoopsContactsService,
-        @Inject(LoopsTestRecorder) readonly recorder: LoopsTestRecorder,
-      ) {}
-    }
-    @Module({ providers: [Signups] })
-    class SignupsModule {}
-
-    const moduleRef = await Test.createTestingModule({
-      imports: [LoopsTestingModule.forRoot(), SignupsModule],
-    }).compile();
-    const signups = moduleRef.get(Signups);
-    expect(signups.contacts).toBeInstanceOf(LoopsContactsService);
-    expect(signups.transactional).toBeInstanceOf(LoopsTransactionalService);
-    expect(signups.events).toBe(moduleRef.get(LoopsEventsService));
+    const services = [LoopsEventsService, LoopsTransactionalService, LoopsContactsService, LoopsTestRecorder];
+    const { resolved, moduleRef } = await resolveInAFeatureModule(LoopsTestingModule.forRoot(), services);
+    resolved.forEach((service, index) => expect(service).toBeInstanceOf(services[index]));
+    expect(resolved[0]).toBe(moduleRef.get(LoopsEventsService));
     await moduleRef.close();
   });
 });
