@@ -36,9 +36,16 @@ export class LoopsLog {
     const level = this.levels[kind];
     if (level === false) return;
     const logger = this.loggerFor(CONTEXTS[kind]);
-    if (stack !== undefined && (level === 'error' || level === 'fatal'))
-      logger[level](maskEmails(message), maskEmails(stack));
-    else logger[level](maskEmails(message));
+    const masked = maskEmails(message);
+    try {
+      if (stack !== undefined && (level === 'error' || level === 'fatal')) logger[level](masked, maskEmails(stack));
+      else logger[level](masked);
+    } catch (error) {
+      // Lines are written from deliveries, shutdown and event listeners: an app logger that throws must not cost an
+      // event its outcome or crash the process. The line is not lost: Node prints warnings to stderr.
+      const reason = error instanceof Error ? error.message : String(error);
+      process.emitWarning(`The app's logger threw (${reason}) on this Loops line: ${masked}`, 'LoopsLogWarning');
+    }
   }
 
   private loggerFor(context: string): Logger {
