@@ -8,6 +8,7 @@ import request from 'supertest';
 import {
   EmitLoopsEvent,
   LoopsConfigurationError,
+  LoopsContactsService,
   LoopsEventsService,
   LoopsModule,
   type LoopsModuleOptions,
@@ -152,6 +153,26 @@ describe("the defaults of an app's axios instance cannot change what is sent", (
     expect(sent.path).toBe('/api/v1/events/send');
     expect(sent.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(server.accepted[0].body).toEqual(event);
+  });
+
+  it("sends no Idempotency-Key from the instance's defaults: events carry their own, contact calls none", async () => {
+    const instance = axios.create({ headers: { 'idempotency-key': 'app-wide' } });
+    instance.defaults.headers.post['Idempotency-Key'] = 'app-wide-post';
+    instance.defaults.headers.put['IDEMPOTENCY-KEY'] = 'app-wide-put';
+    const { app, loops } = await bootWithInstance(instance);
+    const contacts = app.get(LoopsContactsService);
+
+    const { idempotencyKey } = await loops.sendEvent(event);
+    await contacts.updateContact({ userId: 'u', properties: { plan: 'pro' } });
+    await contacts.createContact({ email: 'grace@example.com' });
+    await contacts.findContact({ userId: 'u' });
+
+    expect(server.requests.map((sent) => `${sent.method} ${sent.headers['idempotency-key']}`)).toEqual([
+      `POST ${idempotencyKey}`,
+      'PUT undefined',
+      'POST undefined',
+      'GET undefined',
+    ]);
   });
 
   it("adds none of the instance's query parameters to the URL", async () => {

@@ -20,6 +20,12 @@ export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const MODULE_HEADERS = new Set(['authorization', 'idempotency-key']);
 
 /**
+ * Sent with every request that carries no idempotency key: `false` is how axios drops a header its instance's defaults
+ * would add (an app's `Idempotency-Key` on every call would reach contact calls).
+ */
+const NO_IDEMPOTENCY_KEY = { 'Idempotency-Key': false };
+
+/**
  * Request settings that neither the `http` option nor the defaults of an app's axios instance may change: they
  * keep the URL, the body and `Authorization` ours, and the rules below in force.
  */
@@ -80,7 +86,7 @@ export class HttpLoopsTransport extends LoopsTransport {
         ...FIXED_CONFIG,
         method: request.method,
         url: request.url,
-        headers: { ...extra.headers, ...request.headers },
+        headers: { ...extra.headers, ...NO_IDEMPOTENCY_KEY, ...request.headers },
         data: request.body,
         signal: request.signal,
       });
