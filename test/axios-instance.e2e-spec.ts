@@ -13,6 +13,7 @@ import {
   LoopsModule,
   type LoopsModuleOptions,
   LoopsNetworkError,
+  LoopsRateLimitError,
 } from '../lib';
 import { CapturingLogger } from './support/capturing-logger';
 import { createLoopsTestingApp, type LoopsTestingApp } from './support/loops-testing-app';
@@ -225,6 +226,27 @@ describe("the defaults of an app's axios instance cannot change what is sent", (
     expect((error as Error).message).toContain('one of its response interceptors replaced it');
     // Loops did get the event: a retry with the same idempotency key would be answered 409 and count as delivered.
     expect(server.accepted).toHaveLength(1);
+  });
+
+  it("reads Loops' headers whatever case a response interceptor gave their names", async () => {
+    const instance = axios.create();
+    instance.interceptors.response.use((response) => {
+      response.headers = Object.fromEntries(
+        Object.entries(response.headers).map(([name, value]) => [name.replace(/(^|-)x/g, '$1X'), value]),
+      ) as never;
+      return response;
+    });
+    const { loops } = await bootWithInstance(instance);
+    server.script({
+      kind: 'status',
+      status: 429,
+      headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0' },
+    });
+
+    const error = await loops.sendEvent(event).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(LoopsRateLimitError);
+    expect(error).toMatchObject({ limit: 10, remaining: 0 });
   });
 
   it("keeps the key out of errors and logs when the instance's interceptor throws with it in its message", async () => {
