@@ -211,6 +211,21 @@ describeWithRedis('BullMQ delivery', () => {
     expect(server.requests).toHaveLength(0);
   }, 15_000);
 
+  it("with Redis down, an awaited send fails as queue unavailable and the rate limit's Redis error is logged", async () => {
+    const testing = await createLoopsTestingApp(server, {
+      rateLimit: { requestsPerSecond: 10 },
+      delivery: { queue: 'bullmq', connection: { host: '127.0.0.1', port: await freePort() }, queueName },
+    });
+    apps.push(testing);
+
+    await expect(testing.loops.sendEvent(event(1))).rejects.toBeInstanceOf(LoopsQueueUnavailableError);
+
+    expect(testing.logger.texts('error')).toContainEqual(
+      expect.stringMatching(/^Redis \(Loops rate limit\): .*ECONNREFUSED/),
+    );
+    expect(server.requests).toHaveLength(0);
+  }, 15_000);
+
   it('with Redis down at shutdown, an event whose add never reached it is reported failed, as not queued', async () => {
     const testing = await createLoopsTestingApp(server, {
       shutdownTimeoutMs: 200,
