@@ -362,13 +362,16 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
           await resultUnlessAborted(this.connected, stop.signal).catch(() => undefined);
           continue;
         }
+        // An earlier add that got no answer may have written the job, whatever Redis says to this one.
+        const mayBeQueuedAlready = writes.sent || enqueue.earlier === MAY_HAVE_BEEN_DELIVERED;
         try {
           const queued = this.queueJob(event, enqueue, writes, stop.signal).then(() => true);
           if (await resultUnlessAborted(queued, stop.signal)) return;
         } catch (error) {
-          // Redis answered, with an error: the job was not written.
+          // Redis answered, with an error: this add wrote nothing (BullMQ's add script refuses before writing, even
+          // a job that exists: out of memory, read-only replica).
           if ((error as Error).name === 'ReplyError')
-            throw this.unavailable(event, `Redis refused it (${(error as Error).message})`, false, error);
+            throw this.unavailable(event, `Redis refused it (${(error as Error).message})`, mayBeQueuedAlready, error);
           lastError = error;
         }
       }
@@ -490,9 +493,12 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
 
   private async process(job: LoopsJob, token: string | undefined): Promise<JobResult> {
     const data = job.data;
-    // A job taken back from an instance that stopped holding it may have been mid-request.
+    // A job taken back from an instance that stopped holding it may have been mid-request; so may an attempt that
+    // failed without its request recorded (Redis refused the write): each recorded failed attempt made one request.
     const earlier: EarlierAttempts =
-      job.stalledCounter > 0 ? { ...data.earlier, made: true, unknown: true } : data.earlier;
+      job.stalledCounter > 0 || job.attemptsMade > data.requests
+        ? { ...data.earlier, made: true, unknown: true }
+        : data.earlier;
     const signal = this.shutdownController.signal;
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const result = await this.telemetry.traceJobAttempt(
@@ -541,6 +547,12 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
           mayHaveBeenAccepted: error.mayHaveBeenAccepted,
         });
       }
+      return;
+    }
+    // Any other error fails this attempt only, while the job has attempts left: BullMQ retries it (an attempt that
+    // could not write its record to Redis, say), and the outcome is that of a later attempt.
+    if (job && job.finishedOn === undefined) {
+      this.reporter.logError(`A Loops delivery job's attempt failed and will be retried: ${error.message}`);
       return;
     }
     // BullMQ's own verdict, such as a job taken back from stopped instances more than maxStalledCount times.
