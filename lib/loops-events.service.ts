@@ -186,6 +186,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * BullMQ delivery: queues failed events again, each with a fresh set of attempts and its own key (so an event
    * Loops accepted after all is not sent twice), e.g. after an outage. Resolves to how many were queued.
    * @throws LoopsConfigurationError with in-memory delivery.
+   * @throws LoopsQueueUnavailableError when Redis fails during the replay; its message says how many were queued.
    */
   retryFailed(query: LoopsFailedEventsQuery = {}): Promise<number> {
     if (!this.background.retryFailed) return Promise.reject(this.onlyWithBullMq('retryFailed'));

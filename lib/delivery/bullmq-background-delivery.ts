@@ -323,8 +323,14 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
   private async retryJobs(jobs: LoopsJob[]): Promise<number> {
     let retried = 0;
     for (const job of jobs) {
-      // Another instance may have retried it since it was read: then it is no longer in the failed set.
-      const moved = await this.retryFailedJob(job, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      let moved: boolean;
+      try {
+        // Another instance may have retried it since it was read: then it is no longer in the failed set.
+        moved = await this.retryFailedJob(job, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      } catch (error) {
+        const message = `Redis did not replay the failed jobs (${retried} of ${jobs.length} replayed, the rest still failed): ${(error as Error).message}`;
+        throw new LoopsQueueUnavailableError(message, { cause: error });
+      }
       if (moved) retried++;
     }
     return retried;
@@ -485,8 +491,13 @@ export class BullMqBackgroundDelivery extends LoopsBackgroundDelivery {
     }
     try {
       await job.retry('failed', reset);
-    } catch {
-      return false;
+    } catch (error) {
+      // No longer failed (another instance retried it) or gone (retention removed it): nothing to replay. Anything
+      // else is Redis failing, which the caller must hear of.
+      const { ErrorCode } = this.bullmq;
+      const code = (error as { code?: unknown }).code;
+      if (code === ErrorCode.JobNotInState || code === ErrorCode.JobNotExist) return false;
+      throw error;
     }
     return true;
   }

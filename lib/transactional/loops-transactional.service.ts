@@ -103,6 +103,7 @@ export class LoopsTransactionalService {
    * BullMQ delivery: queues failed transactional emails again, each with fresh attempts and its own key (so one
    * Loops sent after all is not sent twice). Resolves to how many were queued.
    * @throws LoopsConfigurationError with in-memory delivery.
+   * @throws LoopsQueueUnavailableError when Redis fails during the replay; its message says how many were queued.
    */
   retryFailed(query: LoopsFailedTransactionalQuery = {}): Promise<number> {
     if (!this.background.retryFailedTransactional) return Promise.reject(onlyWithBullMq('retryFailed'));

@@ -1,8 +1,9 @@
 /**
  * BullMQ delivery when Redis itself fails: out of memory (or read-only, or a full disk) for one write or for a
- * while. Each checks the server's audit and the outcomes against README's promises.
+ * while, and gone in the middle of a replay. Each checks the server's audit and the outcomes against README's
+ * promises.
  */
-import { Job } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { Redis, ReplyError } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoopsDeliveryOutcome } from '../../lib';
@@ -131,5 +132,34 @@ describeWithRedis('BullMQ delivery when Redis fails', () => {
     );
     // ...but sent, as the 409 of its own earlier request.
     expect(outcomes.at(-1)).toMatchObject({ status: 'sent', idempotencyKey: key, deduplicated: true });
+  }, 30_000);
+
+  it('retryFailed with Redis gone between reading the failed set and replaying it: does not resolve as if done', async () => {
+    const testing = await bed.instance({ retry: { attempts: 1, minDelayMs: 10, maxDelayMs: 10 } });
+    server.respondWith(() => ({ kind: 'status', status: 503 }));
+    for (const index of [1, 2, 3]) await testing.loops.enqueueEventAsync(userEvent(index));
+    await testing.loops.flush();
+    expect(await testing.loops.failedEvents()).toHaveLength(3);
+    server.respondWith(undefined);
+
+    // Redis crashes right after the failed set was read, before the jobs are moved back.
+    const getFailed = Queue.prototype.getFailed;
+    jest.spyOn(Queue.prototype, 'getFailed').mockImplementation(async function (this: Queue, ...args) {
+      const jobs = await getFailed.apply(this, args);
+      await redis.kill();
+      return jobs;
+    });
+    const settled = await testing.loops.retryFailed().then(
+      (count) => ({ count }),
+      (error: Error) => ({ error: error.name }),
+    );
+    jest.restoreAllMocks();
+    await redis.restart();
+    await until(async () => (await testing.loops.failedEvents().catch(() => undefined)) !== undefined, 'Redis back');
+    const stillFailed = await testing.loops.failedEvents();
+    // Nothing was replayed and Redis was unreachable: resolving (with 0, "nothing to retry") hides it.
+    expect(stillFailed).toHaveLength(3);
+    // (A LoopsQueueUnavailableError would fit README's table; any rejection says the replay did not happen.)
+    expect('error' in settled ? 'rejected' : settled).toBe('rejected');
   }, 30_000);
 });
