@@ -6,7 +6,7 @@ import { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
 import { LoopsSender } from './delivery/loops-sender';
 import type { LoopsPreparedEvent } from './delivery/prepared-event';
 import { LOOPS_REDIS_CONNECTION, type RedisConnection } from './delivery/redis-connection';
-import { sendWithin } from './delivery/send-within';
+import { LoopsAwaitedSends } from './delivery/awaited-sends';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { findIdempotencyKeyIssues, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
@@ -43,6 +43,7 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly sender: LoopsSender,
+    private readonly awaited: LoopsAwaitedSends,
     private readonly background: LoopsBackgroundDelivery,
     private readonly reporter: LoopsDeliveryReporter,
     private readonly log: LoopsLog,
@@ -67,11 +68,11 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    * @throws LoopsApiError (or a subclass) or LoopsNetworkError when it could not be delivered; a LoopsNetworkError
    * with code `ETIMEDOUT` once `sendTimeoutMs` has passed, however the time went (rate limit, attempts, backoffs).
    * @throws LoopsQueueUnavailableError with BullMQ delivery, when Redis (which keeps the shared rate limit) is away.
+   * @throws LoopsShutdownError when still running `shutdownTimeoutMs` after the app's shutdown began.
    */
   async sendEvent(event: LoopsEventInput, options: SendEventOptions = {}): Promise<LoopsSendResult> {
     const prepared = this.prepare(event, options.idempotencyKey);
-    const { attempts, deduplicated, dryRun } = await sendWithin(
-      this.options.sendTimeoutMs,
+    const { attempts, deduplicated, dryRun } = await this.awaited.run(
       options.signal,
       'accept the event',
       prepared.idempotencyKey,

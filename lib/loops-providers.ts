@@ -5,6 +5,7 @@ import { BullMqBackgroundDelivery } from './delivery/bullmq-background-delivery'
 import { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
 import { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
 import { LoopsRateLimiter } from './delivery/loops-rate-limiter';
+import { LoopsAwaitedSends } from './delivery/awaited-sends';
 import { LoopsSender } from './delivery/loops-sender';
 import { MemoryBackgroundDelivery } from './delivery/memory-background-delivery';
 import { MemoryRateLimiter } from './delivery/memory-rate-limiter';
@@ -46,6 +47,7 @@ export function loopsProviders(transport: Type<LoopsTransport>): Provider[] {
     LoopsTelemetry,
     LoopsDeliveryReporter,
     LoopsSender,
+    LoopsAwaitedSends,
     ApiKeyCheck,
     LoopsEventsService,
     LoopsTransactionalService,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LoopsCall } from '../delivery/loops-call';
 import { LoopsSender } from '../delivery/loops-sender';
-import { sendWithin } from '../delivery/send-within';
+import { LoopsAwaitedSends } from '../delivery/awaited-sends';
 import { findContactIssues } from '../dto/loops-contact-rules';
 import { LoopsValidationError } from '../errors/loops-validation.error';
 import { LoopsLog } from '../logging/loops-log';
@@ -31,6 +31,7 @@ export class LoopsContactsService {
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly sender: LoopsSender,
+    private readonly awaited: LoopsAwaitedSends,
     private readonly log: LoopsLog,
   ) {}
 
@@ -106,12 +107,8 @@ export class LoopsContactsService {
   }
 
   private run<T>(call: LoopsCall<T>, options: LoopsContactCallOptions) {
-    return sendWithin(
-      this.options.sendTimeoutMs,
-      options.signal,
-      'answer the contact call',
-      undefined,
-      (signal, giveUpAt) => this.sender.call(call, signal, giveUpAt),
+    return this.awaited.run(options.signal, 'answer the contact call', undefined, (signal, giveUpAt) =>
+      this.sender.call(call, signal, giveUpAt),
     );
   }
 

@@ -1,9 +1,10 @@
 import { LoopsNetworkError } from '../errors/loops-network.error';
+import { LoopsShutdownError } from '../errors/loops-shutdown.error';
 import type { LoopsError } from '../errors/loops.error';
 import { abortWith } from '../utils/abort-with';
 
 /** How a send that did not succeed ended. */
-interface Failure {
+export interface SendFailure {
   ok: false;
   error: LoopsError;
   mayHaveBeenAccepted: boolean;
@@ -19,11 +20,12 @@ interface Failure {
  * the time ran out, whatever it was spent on, or as soon as the next attempt could not start before it would: its
  * `cause` is the last attempt's error. `run` gets that time (as `performance.now()`). The error carries
  * `idempotencyKey`, when the send had one: the caller may not have chosen it, and sending again with it is what never
- * delivers twice.
+ * delivers twice. Cut short by `shutdown`, it throws a `LoopsShutdownError`.
  */
-export async function sendWithin<TResult extends { ok: true } | Failure>(
+export async function sendWithin<TResult extends { ok: true } | SendFailure>(
   sendTimeoutMs: number,
   callerSignal: AbortSignal | undefined,
+  shutdown: AbortSignal,
   what: string,
   idempotencyKey: string | undefined,
   run: (signal: AbortSignal, giveUpAt: number) => Promise<TResult>,
@@ -36,12 +38,18 @@ export async function sendWithin<TResult extends { ok: true } | Failure>(
     outOfTime = true;
     stop.abort();
   }, sendTimeoutMs);
-  const unfollow = callerSignal ? abortWith(callerSignal, stop) : () => undefined;
+  const unfollowCaller = callerSignal ? abortWith(callerSignal, stop) : () => undefined;
+  const unfollowShutdown = abortWith(shutdown, stop);
   try {
-    const result: { ok: true } | Failure = await run(stop.signal, giveUpAt);
+    const result: { ok: true } | SendFailure = await run(stop.signal, giveUpAt);
     if (result.ok) return result as Extract<TResult, { ok: true }>;
     let error = result.error;
-    if ((outOfTime || result.outOfTime) && !callerSignal?.aborted) {
+    if (stop.signal.aborted && stop.signal.reason === shutdown.reason && shutdown.aborted) {
+      error = new LoopsShutdownError(`The app shut down before Loops could ${what}`, {
+        cause: result.lastError ?? error,
+      });
+      error.mayHaveBeenAccepted = result.mayHaveBeenAccepted;
+    } else if ((outOfTime || result.outOfTime) && !callerSignal?.aborted) {
       error = new LoopsNetworkError(
         `Loops did not ${what} within sendTimeoutMs (${sendTimeoutMs} ms)`,
         'ETIMEDOUT',
@@ -53,6 +61,7 @@ export async function sendWithin<TResult extends { ok: true } | Failure>(
     throw error;
   } finally {
     clearTimeout(timer);
-    unfollow();
+    unfollowCaller();
+    unfollowShutdown();
   }
 }

@@ -4,7 +4,7 @@ import { LoopsBackgroundDelivery } from '../delivery/loops-background-delivery';
 import { LoopsDeliveryReporter } from '../delivery/loops-delivery-reporter';
 import { LoopsSender } from '../delivery/loops-sender';
 import type { LoopsPreparedTransactional } from '../delivery/prepared-transactional';
-import { sendWithin } from '../delivery/send-within';
+import { LoopsAwaitedSends } from '../delivery/awaited-sends';
 import type { SendTransactionalDto, SendTransactionalInput } from '../dto/send-transactional.dto';
 import { findIdempotencyKeyIssues } from '../dto/validate-send-event';
 import { validateSendTransactional } from '../dto/validate-send-transactional';
@@ -33,6 +33,7 @@ export class LoopsTransactionalService {
   constructor(
     @Inject(LOOPS_RESOLVED_OPTIONS) private readonly options: ResolvedLoopsOptions,
     private readonly sender: LoopsSender,
+    private readonly awaited: LoopsAwaitedSends,
     private readonly background: LoopsBackgroundDelivery,
     private readonly telemetry: LoopsTelemetry,
     reporter: LoopsDeliveryReporter,
@@ -52,8 +53,7 @@ export class LoopsTransactionalService {
     options: SendEventOptions = {},
   ): Promise<LoopsSendResult> {
     const prepared = this.prepare(input, options.idempotencyKey);
-    const { attempts, deduplicated, dryRun } = await sendWithin(
-      this.options.sendTimeoutMs,
+    const { attempts, deduplicated, dryRun } = await this.awaited.run(
       options.signal,
       'accept the transactional email',
       prepared.idempotencyKey,
