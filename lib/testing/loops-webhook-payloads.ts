@@ -105,9 +105,12 @@ export function buildLoopsWebhookPayload<N extends LoopsWebhookEventName>(
 
 function merge(target: Record<string, unknown>, overrides: object): Record<string, unknown> {
   for (const [key, value] of Object.entries(overrides)) {
-    const current = target[key];
-    target[key] =
+    // Own keys only, written as own keys: an override parsed from JSON may have a `__proto__` key (to test the
+    // receiver's refusal of it), which plain assignment would turn into a write to Object.prototype.
+    const current = Object.hasOwn(target, key) ? target[key] : undefined;
+    const merged =
       isPlainObject(value) && isPlainObject(current) ? merge(current, value) : structuredClone(value as unknown);
+    Object.defineProperty(target, key, { value: merged, enumerable: true, writable: true, configurable: true });
   }
   return target;
 }

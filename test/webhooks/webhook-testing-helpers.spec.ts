@@ -40,6 +40,16 @@ describe('nestjs-loops/testing webhook helpers', () => {
     expect(app.get(RecordingHandlers).handled).toEqual([]);
   });
 
+  it('a payload built with a "__proto__" override posts that key, which the receiver refuses', async () => {
+    const payload = buildLoopsWebhookPayload(
+      'contact.created',
+      JSON.parse('{"__proto__": {"isAdmin": true}}') as object,
+    );
+    const result = await postLoopsWebhook(app, payload);
+    expect(result.status).toBe(400);
+    expect(app.get(RecordingHandlers).handled).toEqual([]);
+  });
+
   it('signLoopsWebhook feeds supertest', async () => {
     const signed = signLoopsWebhook(buildLoopsWebhookPayload('email.hardBounced'), { secret, webhookId: 'msg_st' });
     await request(app.getHttpServer()).post('/hooks/loops').set(signed.headers).send(signed.body).expect(204);
@@ -72,6 +82,27 @@ describe('buildLoopsWebhookPayload', () => {
     const first = buildLoopsWebhookPayload('email.opened');
     first.email.subject = 'changed';
     expect(buildLoopsWebhookPayload('email.opened').email.subject).not.toBe('changed');
+  });
+
+  describe('an override parsed from JSON with a "__proto__" key', () => {
+    const MARK = 'pollutedByBuildLoopsWebhookPayload';
+    // The helper's objects come from structuredClone, which in jest is the realm outside the test's own.
+    const prototypes = (): Record<string, unknown>[] => [
+      Object.prototype as Record<string, unknown>,
+      Object.getPrototypeOf(structuredClone({})) as Record<string, unknown>,
+    ];
+    afterEach(() => {
+      for (const prototype of prototypes()) delete prototype[MARK];
+    });
+
+    it.each([
+      ['at the top', `{"__proto__": {"${MARK}": true}}`],
+      ['one level down', `{"contactIdentity": {"__proto__": {"${MARK}": true}}}`],
+    ])('%s: kept in the payload as its own key, Object.prototype untouched', (_where, json) => {
+      const payload = buildLoopsWebhookPayload('contact.created', JSON.parse(json) as object);
+      expect(prototypes().map((prototype) => prototype[MARK])).toEqual([undefined, undefined]);
+      expect(JSON.stringify(payload)).toContain(`"__proto__":{"${MARK}":true}`);
+    });
   });
 
   it('refuses an event type it does not know', () => {
