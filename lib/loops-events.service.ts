@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
 import type { LoopsEventInput } from './catalog/loops-register';
+import { LoopsAwaitedSends } from './delivery/awaited-sends';
 import { LoopsBackgroundDelivery } from './delivery/loops-background-delivery';
 import { LoopsDeliveryReporter } from './delivery/loops-delivery-reporter';
 import { LoopsSender } from './delivery/loops-sender';
 import type { LoopsPreparedEvent } from './delivery/prepared-event';
 import { LOOPS_REDIS_CONNECTION, type RedisConnection } from './delivery/redis-connection';
-import { LoopsAwaitedSends } from './delivery/awaited-sends';
 import { SendEventDto, SendEventInput } from './dto/send-event.dto';
 import { findIdempotencyKeyIssues, validateSendEvent } from './dto/validate-send-event';
 import { LoopsConfigurationError } from './errors/loops-configuration.error';
@@ -23,6 +23,7 @@ import { LOOPS_RESOLVED_OPTIONS, type ResolvedLoopsOptions } from './loops-optio
 import { LoopsTelemetry } from './telemetry/loops-telemetry';
 import { EndOfTurnBatch } from './utils/end-of-turn-batch';
 import { randomUuid } from './utils/random-uuid';
+import { MAX_TIMER_MS } from './utils/read-option';
 
 /** An event handed to an engine that takes events at once, waiting for the end of the event loop's turn. */
 interface HandedOverEvent {
@@ -171,7 +172,8 @@ export class LoopsEventsService implements OnModuleInit, OnApplicationShutdown {
    */
   flush(timeoutMs?: number): Promise<boolean> {
     this.handedOver.drain();
-    return this.background.flush(timeoutMs);
+    // Node would wait 1 ms for a longer time than its timers take (a month, Infinity): that much is no limit.
+    return this.background.flush(timeoutMs !== undefined && timeoutMs > MAX_TIMER_MS ? undefined : timeoutMs);
   }
 
   /**

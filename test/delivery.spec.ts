@@ -331,6 +331,17 @@ describe('background queue', () => {
     await expect(loops.flush()).resolves.toBe(true);
   });
 
+  it.each([Infinity, 2 ** 31, 30 * 24 * 3_600_000])(
+    'flush(%p), longer than Node timers take, waits for the queue instead of answering false at once',
+    async (timeoutMs) => {
+      const { loops } = await boot();
+      server.script({ kind: 'delay', ms: 300 });
+      loops.enqueueEvent(event);
+      await expect(loops.flush(timeoutMs)).resolves.toBe(true);
+      expect(server.accepted).toHaveLength(1);
+    },
+  );
+
   it('flush() waits only for the events enqueued before it, not for those enqueued after', async () => {
     const { loops } = await boot({ shutdownTimeoutMs: 100 });
     server.respondWith((request) =>

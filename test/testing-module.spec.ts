@@ -134,6 +134,12 @@ describe('LoopsTestingModule', () => {
     ]);
   });
 
+  it('waitFor with a timeoutMs longer than Node timers take waits instead of rejecting at once', async () => {
+    const waiting = recorder.waitFor('late', { timeoutMs: Infinity });
+    setTimeout(() => loops.enqueueEvent({ eventName: 'late', userId: 'u1' }), 50);
+    await expect(waiting).resolves.toMatchObject({ eventName: 'late' });
+  });
+
   it('waitFor rejects with a clear error when the event never comes', async () => {
     loops.enqueueEvent({ eventName: 'other', userId: 'u1' });
     await loops.flush();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LoopsError } from '../errors/loops.error';
+import { MAX_TIMER_MS } from '../utils/read-option';
 import { InMemoryAudience } from './in-memory-audience';
 
 /** An event that the in-memory transport accepted, as Loops would have received it. */
@@ -168,18 +169,22 @@ export class LoopsTestRecorder {
           resolve(recorded);
         },
       };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((other) => other !== waiter);
-        const names = [
-          ...this.recorded.map((event) => event.eventName),
-          ...this.transactional.map((email) => `transactional ${email.transactionalId}`),
-        ];
-        reject(
-          new Error(
-            `No ${what} was sent within ${timeoutMs} ms (sent so far: ${names.length ? names.join(', ') : 'none'})`,
-          ),
-        );
-      }, timeoutMs);
+      // A time longer than Node's timers take (Infinity, say) is no limit, not 1 ms.
+      const timer =
+        timeoutMs > MAX_TIMER_MS
+          ? undefined
+          : setTimeout(() => {
+              this.waiters = this.waiters.filter((other) => other !== waiter);
+              const names = [
+                ...this.recorded.map((event) => event.eventName),
+                ...this.transactional.map((email) => `transactional ${email.transactionalId}`),
+              ];
+              reject(
+                new Error(
+                  `No ${what} was sent within ${timeoutMs} ms (sent so far: ${names.length ? names.join(', ') : 'none'})`,
+                ),
+              );
+            }, timeoutMs);
       this.waiters.push(waiter);
     });
   }
