@@ -9,6 +9,7 @@ import {
   LoopsIdempotencyConflictError,
   LoopsNetworkError,
   LoopsRateLimitError,
+  LoopsShutdownError,
   LoopsTransactionalDataVariablesError,
   LoopsTransactionalError,
   LoopsTransactionalNotFoundError,
@@ -19,6 +20,7 @@ import {
 } from '../lib';
 import { LoopsCompatibleServer } from './support/loops-server';
 import { createLoopsTestingApp, type LoopsTestingApp, TEST_API_KEY } from './support/loops-testing-app';
+import { until } from './support/until';
 import { version } from '../package.json';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -290,6 +292,19 @@ describe('enqueue (background)', () => {
     await loops.flush();
     expect(outcomes[1]).toMatchObject({ status: 'sent', idempotencyKey: key });
     expect(server.accepted).toHaveLength(1);
+  });
+
+  it('an email cut short in flight by shutdown is reported failed as an email, not as an event', async () => {
+    const { transactional, outcomes, app } = await boot({ shutdownTimeoutMs: 50 });
+    server.respondWith(() => ({ kind: 'delay', ms: 60_000 }));
+    transactional.enqueue({ transactionalId: ID, email: 'ada@example.com' });
+    await until(() => transactionalRequests().length === 1, 'the email in flight');
+    await app.close();
+    apps.splice(0);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', kind: 'transactional' })]);
+    const failed = outcomes[0] as Extract<LoopsTransactionalOutcome, { status: 'failed' }>;
+    expect(failed.error).toBeInstanceOf(LoopsShutdownError);
+    expect(failed.error.message).toBe('The app shut down while this email was being delivered');
   });
 
   it('failedEmails() and retryFailed() say they need BullMQ with the in-memory queue', async () => {

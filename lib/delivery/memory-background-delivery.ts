@@ -80,7 +80,10 @@ export class MemoryBackgroundDelivery extends LoopsBackgroundDelivery {
       const cause = delivered.error;
       return {
         ...delivered,
-        error: new LoopsShutdownError('The app shut down while this event was being delivered', { cause }),
+        error: new LoopsShutdownError(
+          `The app shut down while this ${event.kind === 'transactional' ? 'email' : 'event'} was being delivered`,
+          { cause },
+        ),
       };
     });
     if (result.ok)
