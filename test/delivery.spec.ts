@@ -1,3 +1,4 @@
+import { type BeforeApplicationShutdown, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { getEventListeners } from 'node:events';
 import { firstValueFrom, toArray } from 'rxjs';
 import {
@@ -5,6 +6,7 @@ import {
   LoopsAuthError,
   LoopsContactsService,
   type LoopsDeliveryOutcome,
+  LoopsEventsService,
   type LoopsFailedOutcome,
   LoopsNetworkError,
   LoopsQueueFullError,
@@ -414,6 +416,22 @@ describe('shutdown', () => {
       keys.map((_, index) => `u${index}`),
     );
     expect(() => testing.loops.enqueueEvent(event)).toThrow(LoopsShutdownError);
+  });
+
+  it("takes and delivers what the app's own onModuleDestroy and beforeApplicationShutdown hooks enqueue", async () => {
+    @Injectable()
+    class GoodbyeEvents implements OnModuleDestroy, BeforeApplicationShutdown {
+      constructor(private readonly loops: LoopsEventsService) {}
+      onModuleDestroy(): void {
+        this.loops.enqueueEvent({ ...event, userId: 'destroyed' });
+      }
+      beforeApplicationShutdown(): void {
+        this.loops.enqueueEvent({ ...event, userId: 'before-shutdown' });
+      }
+    }
+    const testing = await boot({}, { providers: [GoodbyeEvents] });
+    await testing.app.close();
+    expectDeliveredExactlyOnce(server, ['destroyed', 'before-shutdown']);
   });
 
   it('gives up after shutdownTimeoutMs and reports what was not delivered', async () => {
