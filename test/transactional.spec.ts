@@ -284,7 +284,7 @@ describe('enqueue (background)', () => {
     const [line] = logger.texts('error');
     expect(line).toContain(
       `Loops transactional email "${ID}" (${key}) to a***@example.com failed after 1 attempt(s): Loops answered 503 ` +
-        '(an earlier attempt may have reached Loops)',
+        '(it may have reached Loops all the same)',
     );
     expect(line).not.toContain('ada@');
     const failed = outcomes[0] as Extract<LoopsTransactionalOutcome, { status: 'failed' }>;

@@ -111,7 +111,7 @@ export class LoopsDeliveryReporter {
       'failed',
       `Loops ${describeRequest(event)} (${event.idempotencyKey}) ${recipient} failed ` +
         `after ${result.attempts} attempt(s): ${error.message}` +
-        (result.mayHaveBeenAccepted ? ' (an earlier attempt may have reached Loops)' : ''),
+        (result.mayHaveBeenAccepted ? ' (it may have reached Loops all the same)' : ''),
     );
   }
 
